@@ -1,0 +1,111 @@
+"""The board's filters: search (`q`, `field`) and dates (`date_from`, `date_to`)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django import forms
+from django.conf import settings
+
+from . import search
+from .models import Post
+
+SEOUL = ZoneInfo(settings.TIME_ZONE)
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
+
+
+class BoardForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value and not EARLIEST <= value <= LATEST:
+                self.add_error(name, "날짜는 1970-01-01부터 2100-12-31 사이로 입력해 주세요.")
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error(
+                "date_to", "끝 날짜가 시작 날짜보다 앞섭니다. 날짜를 바꿔 입력해 주세요."
+            )
+        return data
+
+
+def seoul_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SEOUL)
+
+
+class PostFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="검색어",
+        method="filter_search",
+        max_length=search.MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": f"검색어는 {search.MAX_QUERY_LENGTH}자까지 입력할 수 있습니다.",
+            "null_characters_not_allowed": "검색어에 쓸 수 없는 문자(NUL)가 들어 있습니다.",
+        },
+    )
+    field = django_filters.ChoiceFilter(
+        label="검색 범위",
+        choices=list(search.FIELDS.items()),
+        method="filter_nothing",  # read by filter_search
+        empty_label=None,
+        error_messages={"invalid_choice": "알 수 없는 검색 범위여서 제목+내용에서 찾았습니다."},
+    )
+    date_from = django_filters.DateFilter(
+        label="시작 날짜", method="filter_date_from", error_messages=DATE_ERRORS
+    )
+    date_to = django_filters.DateFilter(
+        label="끝 날짜", method="filter_date_to", error_messages=DATE_ERRORS
+    )
+
+    PARAMS = ("q", "field", "date_from", "date_to")
+
+    class Meta:
+        model = Post
+        fields = []
+        form = BoardForm
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
+        return search.search_posts(queryset, value, field)
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(published_at__gte=seoul_midnight(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(published_at__lt=seoul_midnight(value + dt.timedelta(days=1)))
+
+    @property
+    def terms(self) -> list[str]:
+        """The search terms actually applied (for highlighting)."""
+        self.errors  # noqa: B018 — run validation
+        return search.query_terms(self.form.cleaned_data.get("q") or "")
+
+    @property
+    def is_active(self) -> bool:
+        """Whether any filter narrows the board (then notices are not pinned)."""
+        self.errors  # noqa: B018 — run validation
+        data = self.form.cleaned_data
+        return bool(self.terms or data.get("date_from") or data.get("date_to"))
+
+    def messages(self) -> list[str]:
+        """What the reader is told about input that was ignored."""
+        return [str(error) for errors in self.errors.values() for error in errors]
+
+    def params(self) -> dict[str, str]:
+        """The valid, non-default filter values, for links that keep the list context."""
+        self.errors  # noqa: B018
+        data = self.form.cleaned_data
+        params = {}
+        if q := (data.get("q") or "").strip():
+            params["q"] = q
+            if data.get("field") and data["field"] != search.DEFAULT_FIELD:
+                params["field"] = data["field"]
+        for name in ("date_from", "date_to"):
+            if data.get(name):
+                params[name] = data[name].isoformat()
+        return params

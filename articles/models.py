@@ -1,0 +1,156 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Author(models.Model):
+    name = models.CharField(
+        "이름",
+        max_length=100,
+        unique=True,
+        help_text="게시판의 글쓴이 칸에 보이는 이름 (예: 랭크뉴스).",
+    )
+
+    class Meta:
+        verbose_name = "글쓴이"
+        verbose_name_plural = "글쓴이"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="author_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, *, now=None):
+        """The one definition of "public": published, and not scheduled for later."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def notices(self):
+        return self.filter(is_notice=True)
+
+    def rows(self):
+        """Board rows: notices are pinned above the list instead of numbered in it."""
+        return self.filter(is_notice=False)
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "임시저장"
+        PUBLISHED = "published", "게시"
+        HIDDEN = "hidden", "숨김"
+
+    number = models.PositiveIntegerField(
+        "번호",
+        unique=True,
+        blank=True,
+        help_text="게시판의 영구 번호. 비워 두면 다음 빈 번호가 붙고, 한 번 정해지면 바뀌지 않습니다.",
+    )
+    title = models.CharField("제목", max_length=300, help_text="목록과 기사 위에 보이는 제목.")
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name="글쓴이",
+        help_text="게시판의 글쓴이 칸에 보일 이름.",
+    )
+    published_at = models.DateTimeField(
+        "게시 시각",
+        default=timezone.now,
+        help_text="서울 시각. 미래 시각이면 그때까지 게시판에 나오지 않습니다 (예약).",
+    )
+    status = models.CharField(
+        "상태",
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        help_text="게시: 누구나 봄 · 숨김: 번호는 남기고 게시판에서 내림 · 임시저장: 아직 안 보임.",
+    )
+    is_notice = models.BooleanField(
+        "공지", default=False, help_text="켜면 게시판 맨 위에 공지로 고정됩니다."
+    )
+    source_name = models.CharField(
+        "출처", max_length=100, blank=True, help_text="원문을 낸 언론사 (예: KBS)."
+    )
+    source_url = models.URLField(
+        "원문 주소", max_length=500, blank=True, help_text="원문 기사의 주소 (http 또는 https)."
+    )
+    view_count = models.PositiveIntegerField("조회", default=0, editable=False)
+    created_at = models.DateTimeField("만든 시각", auto_now_add=True)
+    updated_at = models.DateTimeField("고친 시각", auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "게시글"
+        verbose_name_plural = "게시글"
+        ordering = ["-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gt=0), name="post_number_positive"),
+            models.CheckConstraint(condition=~Q(title=""), name="post_title_not_empty"),
+        ]
+        indexes = [
+            # The board: public rows newest first (WHERE status='published' ORDER BY number DESC).
+            models.Index(
+                fields=["-number"],
+                condition=Q(status="published", is_notice=False),
+                name="post_board_rows",
+            ),
+            # Notices pinned above the board: a handful of rows.
+            models.Index(fields=["-number"], condition=Q(is_notice=True), name="post_notices"),
+            # Date filters (date_from / date_to) and scheduled publishing.
+            models.Index(fields=["published_at"], name="post_published_at"),
+            # The author filter of the search form and the admin.
+            models.Index(fields=["author", "-number"], name="post_author_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"number": self.number})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+class ArticleBody(models.Model):
+    """The article text, in its own table so that board lists never load it."""
+
+    post = models.OneToOneField(
+        Post, on_delete=models.CASCADE, primary_key=True, related_name="body", verbose_name="게시글"
+    )
+    html = models.TextField(
+        "본문", blank=True, help_text="기사 본문 HTML. 저장할 때 허용된 태그만 남기고 정리됩니다."
+    )
+    text = models.TextField(
+        "본문 텍스트",
+        blank=True,
+        editable=False,
+        help_text="본문에서 뽑은 순수 텍스트 (검색·요약용).",
+    )
+    credits = models.CharField(
+        "크레딧",
+        max_length=500,
+        blank=True,
+        help_text="기자·촬영·편집 등 크레딧 한 줄 (예: 촬영기자:안용습/영상편집:김철).",
+    )
+    reporter = models.CharField(
+        "기자", max_length=100, blank=True, help_text="기사를 쓴 기자 이름."
+    )
+
+    class Meta:
+        verbose_name = "본문"
+        verbose_name_plural = "본문"
+
+    def __str__(self):
+        return f"{self.post_id} 본문"

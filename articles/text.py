@@ -1,0 +1,77 @@
+"""Text hygiene shared by every write path and by search.
+
+Everything that reaches the database goes through `clean_text` (NFC, no NUL
+bytes), and body HTML through `sanitize_html` (nh3, an allow-list of what a news
+article uses).
+"""
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "u", "blockquote", "h2", "h3", "h4",
+    "ul", "ol", "li", "figure", "figcaption", "img", "a",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https"}
+
+_BLOCK_END = re.compile(r"</(p|h[2-4]|li|blockquote|figcaption|tr|caption)>|<br\s*/?>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise and drop NUL bytes (PostgreSQL rejects them in text)."""
+    return unicodedata.normalize("NFC", value.replace("\x00", ""))
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
+
+
+def clean_line(value: str) -> str:
+    """A one-line field (title, name): clean_text on one line, ends trimmed.
+
+    Inner spacing is kept as given (a title is reproduced character for
+    character, no-break spaces included).
+    """
+    return _LINE_BREAKS.sub(" ", clean_text(value)).strip()
+
+
+def sanitize_html(value: str) -> str:
+    """Keep the markup of a news article; drop scripts, handlers, styles and bad URLs."""
+    return nh3.clean(
+        clean_text(value),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of sanitised HTML: one paragraph a line, entities decoded."""
+    text = _BLOCK_END.sub("\n", value)
+    text = html.unescape(_TAG.sub("", text))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return clean_text(_BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)))
+
+
+def summarize(text: str, length: int = 150) -> str:
+    """The first `length` characters of plain text, cut at a word when possible."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    cut = text[:length]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > length * 0.6 else cut).rstrip() + "…"

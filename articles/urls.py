@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("posts/<int:number>/", views.post_detail, name="detail"),
+]

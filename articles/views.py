@@ -1,0 +1,92 @@
+from urllib.parse import urlencode
+
+from django.db.models import F
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from . import search
+from .filters import PostFilter
+from .models import Post
+from .pagination import page_of, paginate
+from .text import summarize
+
+
+def _board(request):
+    """The filtered board rows and its pinned notices, from the request's list context."""
+    public = Post.objects.published().select_related("author")
+    filterset = PostFilter(request.GET, queryset=public)
+    rows = filterset.qs.order_by("-number")
+    if filterset.is_active:
+        notices = []
+    else:
+        rows = rows.rows()
+        notices = list(public.notices().order_by("-number"))
+    return filterset, rows, notices
+
+
+def _board_context(filterset, page, notices) -> dict:
+    """What templates/articles/_board.html needs, on the board and under an article."""
+    params = filterset.params()
+    data = filterset.form.cleaned_data
+    return {
+        "filterset": filterset,
+        "page": page,
+        "notices": notices,
+        "terms": filterset.terms,
+        "context_query": f"?{urlencode(params)}" if params else "",
+        "field_choices": search.FIELDS.items(),
+        "current_field": data.get("field") or search.DEFAULT_FIELD,
+        "current_q": filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
+        "current_date_from": params.get("date_from", ""),
+        "current_date_to": params.get("date_to", ""),
+    }
+
+
+def board(request):
+    filterset, rows, notices = _board(request)
+    page = paginate(
+        rows,
+        raw_page=request.GET.get("page"),
+        base_url=reverse("articles:board"),
+        params=filterset.params(),
+    )
+    return render(
+        request,
+        "articles/board.html",
+        {
+            **_board_context(filterset, page, notices),
+            "messages_list": [*filterset.messages(), page.message],
+        },
+    )
+
+
+def post_detail(request, number: int):
+    post = get_object_or_404(
+        Post.objects.published().select_related("author", "body"), number=number
+    )
+    Post.objects.filter(pk=post.pk).update(view_count=F("view_count") + 1)
+    post.view_count += 1
+
+    filterset, rows, notices = _board(request)
+    params = filterset.params()
+    newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
+    older = rows.filter(number__lt=post.number).first()  # 다음글
+    page_number = page_of(rows.filter(number__gt=post.number).count())
+    page = paginate(
+        rows, raw_page=str(page_number), base_url=reverse("articles:board"), params=params
+    )
+    body = getattr(post, "body", None)
+    return render(
+        request,
+        "articles/post_detail.html",
+        {
+            **_board_context(filterset, page, notices),
+            "post": post,
+            "body": body,
+            "summary": summarize(body.text) if body else "",
+            "newer": newer,
+            "older": older,
+            "list_url": page.url(page.number),
+            "messages_list": filterset.messages(),
+        },
+    )

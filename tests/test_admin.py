@@ -1,0 +1,163 @@
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Post
+
+CHANGELIST = "/admin/articles/post/"
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, make_post):
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_readers_without_staff_status_are_refused(client, django_user_model, make_post):
+    client.force_login(django_user_model.objects.create_user("reader", password="x-pass-1234"))
+    assert client.get(CHANGELIST).status_code == 302
+
+
+def _act(client, action, posts):
+    return client.post(
+        CHANGELIST, {"action": action, "_selected_action": [p.pk for p in posts]}, follow=True
+    )
+
+
+def test_editors_hide_and_publish_posts(editor_client, make_post):
+    a, b = make_post(), make_post()
+    response = _act(editor_client, "hide", [a, b])
+    assert "게시글 2개를 숨겼습니다." in response.content.decode()
+    assert set(Post.objects.values_list("status", flat=True)) == {"hidden"}
+    assert editor_client.get("/").context["page"].rows == []
+    _act(editor_client, "publish", [a])
+    a.refresh_from_db()
+    assert a.status == "published"
+    assert a.number == 1  # hiding kept the number
+
+
+def test_editors_pin_and_unpin_notices(editor_client, make_post):
+    post = make_post()
+    _act(editor_client, "pin_notice", [post])
+    assert [n.pk for n in editor_client.get("/").context["notices"]] == [post.pk]
+    _act(editor_client, "unpin_notice", [post])
+    assert editor_client.get("/").context["notices"] == []
+
+
+def test_editors_add_a_post_with_the_next_number_and_a_clean_body(editor_client, make_post):
+    make_post(number=46201, author="랭크뉴스")
+    from articles.models import Author
+
+    author = Author.objects.get(name="랭크뉴스")
+    response = editor_client.post(
+        "/admin/articles/post/add/",
+        {
+            "title": "  관리자가 쓴 글 ",
+            "author": author.pk,
+            "published_at_0": "2025-02-24",
+            "published_at_1": "09:00:00",
+            "status": "published",
+            "source_name": "KBS",
+            "source_url": "https://news.kbs.co.kr/",
+            "body-TOTAL_FORMS": "1",
+            "body-INITIAL_FORMS": "0",
+            "body-MIN_NUM_FORMS": "0",
+            "body-MAX_NUM_FORMS": "1",
+            "body-0-html": '<p>본문</p><img src="x" onerror="alert(1)"><script>bad()</script>',
+            "body-0-reporter": "김효신",
+            "body-0-credits": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post = Post.objects.get(title="관리자가 쓴 글")
+    assert post.number == 46202
+    assert post.body.html == '<p>본문</p><img src="x">'
+    assert post.body.text == "본문"
+    assert post.body.reporter == "김효신"
+
+
+def test_editing_the_body_in_the_admin_is_sanitised_and_searchable(editor_client, make_post):
+    post = make_post(title="제목", body_html="<p>예전 본문</p>")
+    url = f"/admin/articles/post/{post.pk}/change/"
+    form = editor_client.get(url).context["adminform"].form
+    data = {
+        "title": "제목",
+        "author": post.author_id,
+        "published_at_0": "2025-01-01",
+        "published_at_1": "09:01:00",
+        "status": "published",
+        "source_name": "",
+        "source_url": "",
+        "body-TOTAL_FORMS": "1",
+        "body-INITIAL_FORMS": "1",
+        "body-MIN_NUM_FORMS": "0",
+        "body-MAX_NUM_FORMS": "1",
+        "body-0-post": post.pk,
+        "body-0-html": '<p style="color:red">새 본문 <a href="https://example.com/">링크</a></p>',
+        "body-0-reporter": "",
+        "body-0-credits": "",
+    }
+    assert form.instance == post
+    response = editor_client.post(url, data)
+    assert response.status_code == 302
+    post.body.refresh_from_db()
+    assert (
+        post.body.html
+        == '<p>새 본문 <a href="https://example.com/" rel="noopener nofollow">링크</a></p>'
+    )
+    assert [p.number for p in editor_client.get("/", {"q": "새 본문"}).context["page"].rows] == [
+        post.number
+    ]
+
+
+def test_the_changelist_shows_scheduled_posts_as_reserved(editor_client, make_post):
+    from django.utils import timezone
+
+    make_post(title="예약 글", published_at=timezone.now() + timezone.timedelta(days=1))
+    assert (
+        '<td class="field-status_label">예약</td>' in editor_client.get(CHANGELIST).content.decode()
+    )
+
+
+def test_the_changelist_never_counts_the_whole_table(editor_client, make_post):
+    for _ in range(5):
+        make_post()
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(CHANGELIST)
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries if re.search(r"COUNT\(", q["sql"], re.I)]
+    assert counts, "the paginator still counts, but within a limit"
+    assert all(re.search(r"LIMIT \d+", sql) for sql in counts), counts
+
+
+def test_the_changelist_query_count_does_not_grow_with_rows(editor_client, make_post):
+    make_post()
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            editor_client.get(CHANGELIST)
+        return len(captured)
+
+    few = queries()
+    for i in range(30):
+        make_post(author=f"글쓴이 {i}")
+    assert queries() == few
+
+
+def test_admin_search_by_number_and_title(editor_client, make_post):
+    make_post(number=46201, title="트럼프 소식")
+    make_post(number=46202, title="다른 소식")
+    by_number = editor_client.get(CHANGELIST, {"q": "46201"}).context["cl"].result_list
+    assert [p.number for p in by_number] == [46201]
+    by_title = editor_client.get(CHANGELIST, {"q": "트럼프"}).context["cl"].result_list
+    assert [p.number for p in by_title] == [46201]
+
+
+def test_view_on_site_links_to_the_article(editor_client, make_post):
+    post = make_post()
+    html = editor_client.get(f"/admin/articles/post/{post.pk}/change/").content.decode()
+    link = re.search(r'href="(/admin/r/\d+/\d+/)" class="viewsitelink"', html).group(1)
+    response = editor_client.get(link)
+    assert response.status_code == 302
+    assert response["Location"].endswith(post.get_absolute_url())

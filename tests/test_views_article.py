@@ -1,0 +1,113 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Post
+
+from .conftest import seoul
+
+
+def test_the_demo_article_shows_title_meta_body_and_source(client, demo_board):
+    response = client.get("/posts/46181/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        '<h1 id="article-title">시진핑이 불러모은 中 빅테크…알리바바, AI·클라우드에 3년간 220조 원 투자</h1>'
+        in html
+    )
+    assert "<dd>랭크뉴스</dd>" in html
+    assert "2025.02.23 16:24" in html
+    assert "<h3>[앵커]</h3>" in html and "<h3>[리포트]</h3>" in html
+    assert "<blockquote><p>[로빈 리/중국 바이두 CEO/11일 :" in html
+    assert "김효신 기자 · 촬영기자:안용습/영상출처:옴니휴먼AI·바이두/영상편집:김철" in html
+    assert 'href="https://news.kbs.co.kr/" rel="noopener nofollow">KBS 원문 보기</a>' in html
+
+
+def test_the_view_count_goes_up_on_each_view(client, make_post):
+    post = make_post()
+    client.get(post.get_absolute_url())
+    response = client.get(post.get_absolute_url())
+    assert "<dt>조회</dt><dd>2</dd>" in response.content.decode()
+    post.refresh_from_db()
+    assert post.view_count == 2
+
+
+def test_previous_and_next_follow_the_board_order(client, make_post):
+    a, b, c = make_post(), make_post(), make_post()
+    response = client.get(b.get_absolute_url())
+    assert response.context["newer"] == c  # 이전글: the row above
+    assert response.context["older"] == a  # 다음글: the row below
+
+
+def test_previous_and_next_stay_within_the_search(client, make_post):
+    first = make_post(title="트럼프 관세")
+    make_post(title="다른 소식")
+    second = make_post(title="트럼프 회담")
+    make_post(title="또 다른 소식")
+    response = client.get(second.get_absolute_url(), {"q": "트럼프"})
+    assert response.context["older"] == first
+    assert response.context["newer"] is None
+    html = response.content.decode()
+    assert f'href="/posts/{first.number}/?q=%ED%8A%B8%EB%9F%BC%ED%94%84" rel="next"' in html
+    assert '<a class="button" href="/?q=%ED%8A%B8%EB%9F%BC%ED%94%84">목록</a>' in html
+
+
+def test_the_board_under_the_article_is_the_page_holding_it_with_its_row_marked(client, make_post):
+    posts = [make_post() for _ in range(45)]
+    target = posts[10]  # 35th row from the top: page 2
+    response = client.get(target.get_absolute_url())
+    page = response.context["page"]
+    assert page.number == 2
+    assert target in page.rows
+    html = response.content.decode()
+    assert (
+        f'<tr class="is-current" aria-current="page">\n        <td class="col-num">{target.number}</td>'
+        in html
+    )
+    assert '<a class="button" href="/?page=2">목록</a>' in html
+
+
+def test_the_list_link_keeps_date_filters(client, make_post):
+    post = make_post(published_at=seoul(2025, 1, 5, 10))
+    response = client.get(
+        post.get_absolute_url(), {"date_from": "2025-01-05", "date_to": "2025-01-05"}
+    )
+    assert response.context["list_url"] == "/?date_from=2025-01-05&date_to=2025-01-05"
+
+
+def test_unknown_hidden_draft_and_future_posts_are_404(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12))
+    hidden = make_post(status=Post.Status.HIDDEN)
+    draft = make_post(status=Post.Status.DRAFT)
+    future = make_post(published_at=seoul(2025, 3, 2))
+    for url in [
+        "/posts/999999/",
+        hidden.get_absolute_url(),
+        draft.get_absolute_url(),
+        future.get_absolute_url(),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "페이지를 찾을 수 없습니다" in response.content.decode()
+
+
+def test_the_body_is_sanitised(client, make_post):
+    post = make_post(
+        body_html='<p onclick="x()">본문</p><script>alert(1)</script><a href="javascript:x">링크</a>'
+    )
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "<p>본문</p>" in html
+    assert "<script>alert" not in html and "javascript:" not in html and "onclick" not in html
+
+
+def _article_queries(client, post) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(post.get_absolute_url()).status_code == 200
+    return len(queries)
+
+
+def test_the_article_query_count_does_not_grow_with_the_rows(client, make_post):
+    posts = [make_post(author=f"글쓴이 {i}") for i in range(3)]
+    few = _article_queries(client, posts[1])
+    more = [make_post(author=f"글쓴이 {i}") for i in range(3, 40)]
+    make_post(is_notice=True)
+    assert _article_queries(client, more[20]) == few

@@ -1,0 +1,176 @@
+import datetime as dt
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import services
+from articles.models import Post
+
+from .conftest import numbers, seoul
+
+SEED_ROWS = json.loads(
+    (Path(__file__).parents[1] / "articles" / "data" / "demo_board.json").read_text()
+)["rows"]
+
+
+def row_texts(html: str) -> list[str]:
+    """The visible text of each board row (number, title, author, date)."""
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)[1:]  # skip the header row
+    # collapse the template's ASCII whitespace, keep a title's own no-break spaces
+    return [re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", r)).strip() for r in rows]
+
+
+def test_page_one_shows_the_seed_rows_in_order(client, demo_board):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert numbers(response) == list(range(46201, 46181, -1))
+    texts = row_texts(response.content.decode())
+    assert len(texts) == 20
+    for text, row in zip(texts, SEED_ROWS, strict=True):
+        assert html.unescape(text) == f"{row['number']} {row['title']} 랭크뉴스 2025.02.23"
+
+
+def test_the_kbs_article_is_on_page_two(client, demo_board):
+    response = client.get("/?page=2")
+    assert numbers(response) == [46181]
+    assert "시진핑이 불러모은 中 빅테크" in response.content.decode()
+
+
+def test_loading_the_demo_twice_changes_nothing(demo_board):
+    before = list(Post.objects.values_list("number", "title", "updated_at"))
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert list(Post.objects.values_list("number", "title", "updated_at")) == before
+
+
+def test_the_page_is_korean_with_a_skip_link_and_a_real_table(client, demo_board):
+    html = client.get("/").content.decode()
+    assert '<html lang="ko">' in html
+    assert '<a class="skip-link" href="#content">본문 바로가기</a>' in html
+    assert '<main id="content"' in html
+    assert "<caption" in html
+    assert html.count('scope="col"') == 4
+
+
+def test_page_links_come_in_blocks_of_ten(client, make_post):
+    for _ in range(20 * 25):
+        make_post()
+    response = client.get("/?page=12")
+    page = response.context["page"]
+    assert [link.number for link in page.links] == list(range(11, 21))
+    assert (page.first.number, page.previous_block.number) == (1, 10)
+    assert (page.next_block.number, page.last.number) == (21, 25)
+    html = response.content.decode()
+    assert 'aria-current="page">12<' in html
+    assert ">처음<" in html and ">이전<" in html and ">다음<" in html and ">맨끝<" in html
+
+
+def test_the_first_block_has_no_links_back(client, make_post):
+    for _ in range(20 * 11):
+        make_post()
+    page = client.get("/").context["page"]
+    assert page.first is None and page.previous_block is None
+    assert page.next_block.number == 11 and page.last.number == 11
+
+
+def test_page_links_keep_every_filter(client, make_post):
+    for _ in range(45):
+        make_post(title="중국 경제 소식")
+    response = client.get("/?q=중국&field=title&date_from=2025-01-01&date_to=2025-01-02")
+    page = response.context["page"]
+    for link in page.links:
+        assert "q=%EC%A4%91%EA%B5%AD" in link.url
+        assert "field=title" in link.url
+        assert "date_from=2025-01-01" in link.url and "date_to=2025-01-02" in link.url
+    assert page.links[1].url.endswith("page=2")
+
+
+def test_notices_are_pinned_above_the_rows(client, make_post):
+    for _ in range(25):
+        make_post()
+    notice = make_post(title="게시판 이용 안내", is_notice=True)
+    response = client.get("/")
+    assert [n.number for n in response.context["notices"]] == [notice.number]
+    assert notice.number not in numbers(response)
+    html = response.content.decode()
+    assert html.index("게시판 이용 안내") < html.index("테스트 글 25")
+    assert '<span class="badge">공지</span>' in html
+    # pinned on the next page too
+    assert [n.number for n in client.get("/?page=2").context["notices"]] == [notice.number]
+
+
+def test_hidden_draft_and_scheduled_posts_are_not_listed(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0))
+    shown = make_post()
+    make_post(status=Post.Status.HIDDEN)
+    make_post(status=Post.Status.DRAFT)
+    make_post(published_at=seoul(2025, 3, 2))
+    assert numbers(client.get("/")) == [shown.number]
+
+
+def test_todays_posts_show_the_time_and_older_ones_the_date(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 2, 23, 20, 0))
+    make_post(title="오늘 아침 글", published_at=seoul(2025, 2, 23, 0, 5))
+    make_post(title="어제 밤 글", published_at=seoul(2025, 2, 22, 23, 55))
+    texts = row_texts(client.get("/").content.decode())
+    assert texts == [
+        "2 어제 밤 글 new 새 글 테스트뉴스 2025.02.22",
+        "1 오늘 아침 글 new 새 글 테스트뉴스 00:05",
+    ]
+
+
+def test_dates_are_shown_in_seoul_time(client, make_post, time_machine):
+    time_machine.move_to(dt.datetime(2025, 2, 24, 3, 0, tzinfo=dt.UTC))  # 12:00 in Seoul
+    make_post(title="서울 자정 직후", published_at=dt.datetime(2025, 2, 23, 15, 30, tzinfo=dt.UTC))
+    assert row_texts(client.get("/").content.decode())[0].endswith("00:30")
+
+
+def test_the_new_mark_is_on_posts_younger_than_24_hours(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0))
+    make_post(title="하루 안 된 글", published_at=seoul(2025, 2, 28, 12, 1))
+    make_post(title="하루 지난 글", published_at=seoul(2025, 2, 28, 11, 59))
+    texts = row_texts(client.get("/").content.decode())
+    assert "new" in texts[1] and "하루 안 된 글" in texts[1]
+    assert "new" not in texts[0] and "하루 지난 글" in texts[0]
+
+
+def test_an_empty_board_says_so(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "글이 없습니다." in response.content.decode()
+
+
+def _board_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return len(queries)
+
+
+def test_the_board_query_count_does_not_grow_with_the_rows(client, make_post):
+    make_post(is_notice=True)
+    make_post(author="다른뉴스")
+    few = _board_queries(client)
+    for i in range(30):
+        make_post(author=f"글쓴이 {i}")
+    make_post(is_notice=True, author="공지 담당")
+    assert _board_queries(client) == few
+
+
+@pytest.mark.parametrize("field", ["title", "body", "title_body", "author"])
+def test_the_search_form_remembers_its_field_and_query(client, make_post, field):
+    make_post(title="중국 뉴스")
+    html = client.get("/", {"q": "중국", "field": field}).content.decode()
+    assert f'<option value="{field}" selected>' in html
+    assert 'value="중국"' in html
+
+
+def test_editing_through_the_service_shows_on_the_board(client, make_post):
+    post = make_post(title="예전 제목")
+    services.post_update(post=post, title="새 제목")
+    assert "새 제목" in client.get("/").content.decode()
