@@ -154,3 +154,25 @@ class ArticleBody(models.Model):
 
     def __str__(self):
         return f"{self.post_id} 본문"
+
+
+class SearchEntry(models.Model):
+    """One post's search tokens (articles/search.py explains the index).
+
+    Declared so that Django knows the table (test flushes, deletes); written
+    and read only with SQL by articles/search.py. On PostgreSQL `tokens` is a
+    GIN-indexed tsvector; on SQLite the table is FTS5 (rowid = post id), so
+    do not query this model with the ORM.
+    """
+
+    # The database removes the row with its post (a cascading key on PostgreSQL, a
+    # signal on SQLite), so the ORM never has to.
+    post = models.OneToOneField(
+        Post, on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+    )
+    tokens = models.TextField()
+
+    class Meta:
+        db_table = "articles_search"
+        verbose_name = "검색 색인"
+        default_permissions = ()

@@ -9,10 +9,14 @@ Views and filters only call `search_posts()` and `query_terms()`; how the match
 is found (a scan, an index) is this module's business.
 """
 
+import re
 import unicodedata
+from itertools import pairwise
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import F, Func, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -75,6 +79,159 @@ def _folded(field: str):
     return Lower(_QuoteFold(F(field)))
 
 
+# --- the index -------------------------------------------------------------
+#
+# PostgreSQL's word search misses 중국 in 중국의, pg_trgm cannot index two-
+# character queries (and extracts nothing from Hangul in a C-collation
+# database), and pg_bigm is not packaged by Debian. So the index is built
+# here, the same way for both databases: every run of letters and digits
+# gives its character bigrams plus its last character (중국의 → 중국, 국의, 의),
+# prefixed with the field they come from ("t" title, "b" body). Then
+#
+#   - a two-character term is one token, an exact match by itself;
+#   - a one-character term X is the prefix query "X*": every occurrence of X
+#     in a run starts a bigram or ends the run;
+#   - a longer term needs all its bigrams, which only narrows the candidates,
+#     so those are checked again with LIKE on the folded text.
+#
+# PostgreSQL keeps the tokens in a GIN-indexed tsvector (articles_search),
+# SQLite in an FTS5 table with the same name; both are written by
+# index_posts() and deleted with their post.
+
+_RUN = re.compile(r"[^\W_]+")
+TABLE = "articles_search"
+
+
+def tokens(text: str) -> set[str]:
+    """The index tokens of a text: bigrams of each letter/digit run, and its last character."""
+    runs = set(_RUN.findall(fold(text)))
+    found = {run[-1] for run in runs}
+    for run in runs:
+        found.update(map("".join, pairwise(run)))
+    return found
+
+
+def document(title: str, text: str) -> list[str]:
+    """The tokens stored for one post."""
+    return sorted({"t" + t for t in tokens(title)} | {"b" + t for t in tokens(text)})
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    needles: tuple[tuple[str, bool], ...]  # (token, is_prefix), all required
+    exact: bool  # the index alone decides; no LIKE check needed
+
+
+def _plan(term: str) -> _Term:
+    needles: list[tuple[str, bool]] = []
+    runs = _RUN.findall(term)
+    for run in runs:
+        if len(run) == 1:
+            needles.append((run, True))
+        else:
+            needles.extend((a + b, False) for a, b in pairwise(run))
+    exact = len(runs) == 1 and runs[0] == term and len(term) <= 2
+    return _Term(term, tuple(dict.fromkeys(needles)), exact)
+
+
+_PREFIXES = {"title": ("t",), "body": ("b",), "title_body": ("t", "b")}
+
+
+class _PostgresIndex:
+    @staticmethod
+    def literal(token: str, prefix: bool) -> str:
+        quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+        return quoted + (":*" if prefix else "")
+
+    def match(self, terms: list[_Term], field: str) -> str:
+        def one(term, side):
+            return " & ".join(self.literal(side + tok, pre) for tok, pre in term.needles)
+
+        parts = []
+        for term in terms:
+            sides = [f"({one(term, side)})" for side in _PREFIXES[field]]
+            parts.append("(" + " | ".join(sides) + ")")
+        return " & ".join(parts)
+
+    def subquery(self) -> str:
+        return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery"
+
+    def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {TABLE} (post_id, tokens) VALUES (%s, array_to_tsvector(%s::text[])) "
+            "ON CONFLICT (post_id) DO UPDATE SET tokens = EXCLUDED.tokens",
+            rows,
+        )
+
+    def delete(self, cursor, ids: list[int]) -> None:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE post_id = ANY(%s)", [ids])
+
+
+class _SqliteIndex:
+    @staticmethod
+    def literal(token: str, prefix: bool) -> str:
+        return '"' + token.replace('"', '""') + '"' + (" *" if prefix else "")
+
+    def match(self, terms: list[_Term], field: str) -> str:
+        def one(term, side):
+            return " AND ".join(self.literal(side + tok, pre) for tok, pre in term.needles)
+
+        parts = []
+        for term in terms:
+            sides = [f"({one(term, side)})" for side in _PREFIXES[field]]
+            parts.append("(" + " OR ".join(sides) + ")")
+        return " AND ".join(parts)
+
+    def subquery(self) -> str:
+        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+
+    def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
+        ids = [post_id for post_id, _ in rows]
+        self.delete(cursor, ids)
+        cursor.executemany(
+            f"INSERT INTO {TABLE} (rowid, tokens) VALUES (%s, %s)",
+            [(post_id, " ".join(toks)) for post_id, toks in rows],
+        )
+
+    def delete(self, cursor, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk
+            )
+
+
+def _index(using: str = "default"):
+    return _PostgresIndex() if connections[using].vendor == "postgresql" else _SqliteIndex()
+
+
+def index_documents(rows: list[tuple[int, list[str]]], *, using: str = "default") -> None:
+    """Store precomputed documents [(post_id, document(...)), ...]."""
+    if rows:
+        with connections[using].cursor() as cursor:
+            _index(using).write(cursor, rows)
+
+
+def index_posts(post_ids, *, using: str = "default") -> None:
+    """(Re)index posts from their current title and body text."""
+    from .models import Post
+
+    rows = (
+        Post.objects.using(using)
+        .filter(pk__in=list(post_ids))
+        .values_list("pk", "title", "body__text")
+    )
+    index_documents([(pk, document(title, text or "")) for pk, title, text in rows], using=using)
+
+
+def unindex_posts(post_ids, *, using: str = "default") -> None:
+    ids = list(post_ids)
+    if ids:
+        with connections[using].cursor() as cursor:
+            _index(using).delete(cursor, ids)
+
+
 _COLUMNS = {
     "title": ("title",),
     "body": ("body__text",),
@@ -88,14 +245,27 @@ def search_posts(queryset, query: str, field: str = DEFAULT_FIELD):
     terms = query_terms(query)
     if not terms:
         return queryset
-    columns = _COLUMNS.get(field, _COLUMNS[DEFAULT_FIELD])
-    aliases = {f"_fold_{i}": _folded(column) for i, column in enumerate(columns)}
-    queryset = queryset.alias(**aliases)
-    for term in terms:
-        match = Q()
-        for alias in aliases:
-            match |= Q(**{f"{alias}__contains": term})
-        queryset = queryset.filter(match)
+    if field not in _COLUMNS:
+        field = DEFAULT_FIELD
+    plans = [_plan(term) for term in terms]
+    to_check = plans
+    if field != "author":
+        indexed = [plan for plan in plans if plan.needles]
+        if indexed:
+            index = _index(queryset.db)
+            queryset = queryset.filter(
+                pk__in=RawSQL(index.subquery(), [index.match(indexed, field)])
+            )
+        to_check = [plan for plan in plans if not plan.exact]
+    if to_check:
+        columns = _COLUMNS[field]
+        aliases = {f"_fold_{i}": _folded(column) for i, column in enumerate(columns)}
+        queryset = queryset.alias(**aliases)
+        for plan in to_check:
+            match = Q()
+            for alias in aliases:
+                match |= Q(**{f"{alias}__contains": plan.text})
+            queryset = queryset.filter(match)
     return queryset
 
 

@@ -1,0 +1,29 @@
+"""Keep the search index in step with single saves and deletes.
+
+Services, the admin and `post.save()` in a shell all end here. Bulk writers
+(the generator, the importer) index their rows themselves in the same
+transaction.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import search
+from .models import ArticleBody, Post
+
+
+@receiver(post_save, sender=Post)
+@receiver(post_save, sender=ArticleBody)
+def reindex(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
+    if raw:
+        return
+    if sender is Post and update_fields is not None and not {"title"} & set(update_fields):
+        return
+    post_id = instance.pk if sender is Post else instance.post_id
+    search.index_posts([post_id], using=using)
+
+
+@receiver(post_delete, sender=Post)
+def unindex(sender, instance, using="default", **kwargs):
+    post_id = instance.pk
+    search.unindex_posts([post_id], using=using)

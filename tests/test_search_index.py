@@ -1,0 +1,71 @@
+"""The search index stays in step with every write, and searches go through it."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import search, services
+from articles.models import Post
+
+
+def found(query, field="title_body"):
+    qs = search.search_posts(Post.objects.published(), query, field).order_by("-number")
+    return list(qs.values_list("number", flat=True))
+
+
+def test_tokens_are_bigrams_and_last_characters_of_each_run():
+    assert search.tokens("중국의 AI, 美") == {"중국", "국의", "의", "ai", "i", "美"}
+    assert search.tokens("Trump’s “중국”") == {"tr", "ru", "um", "mp", "p", "s", "중국", "국"}
+
+
+def test_a_search_queries_the_index(make_post):
+    make_post(title="중국 경제")
+    with CaptureQueriesContext(connection) as queries:
+        assert found("중국") == [1]
+    assert any("articles_search" in q["sql"] for q in queries)
+
+
+def test_two_character_terms_need_no_text_scan(make_post):
+    make_post(title="중국 경제")
+    sql = str(search.search_posts(Post.objects.all(), "중국", "title_body").query)
+    assert "LIKE" not in sql.upper()
+    sql = str(search.search_posts(Post.objects.all(), "중국의", "title_body").query)
+    assert "LIKE" in sql.upper()
+
+
+def test_an_edited_title_is_found_by_its_new_words_only(make_post):
+    post = make_post(title="예전 제목")
+    services.post_update(post=post, title="바뀐 헤드라인")
+    assert found("헤드라인") == [post.number]
+    assert found("예전") == []
+
+
+def test_an_edited_body_is_found_by_its_new_words_only(make_post):
+    post = make_post(body_html="<p>처음 본문</p>")
+    services.body_save(post=post, html="<p>고친 내용</p>")
+    assert found("고친", "body") == [post.number]
+    assert found("처음", "body") == []
+
+
+def test_a_hidden_post_is_not_found_and_comes_back_when_restored(make_post):
+    post = make_post(title="숨길 기사")
+    services.posts_set_status(posts=Post.objects.filter(pk=post.pk), status="hidden")
+    assert found("숨길") == []
+    services.posts_set_status(posts=Post.objects.filter(pk=post.pk), status="published")
+    assert found("숨길") == [post.number]
+
+
+def test_a_deleted_post_leaves_nothing_in_the_index(make_post):
+    post = make_post(title="지울 기사")
+    Post.objects.filter(pk=post.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_search")
+        assert cursor.fetchone()[0] == 0
+    again = make_post(title="새 기사")
+    assert found("지울") == [] and found("기사") == [again.number]
+
+
+def test_a_post_saved_in_a_shell_is_indexed(make_post):
+    post = make_post(title="처음")
+    post.title = "셸에서 고친 제목"
+    post.save()
+    assert found("셸에서") == [post.number]
