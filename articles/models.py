@@ -176,3 +176,6 @@ class SearchEntry(models.Model):
         db_table = "articles_search"
         verbose_name = "검색 색인"
         default_permissions = ()
+
+    def __str__(self):
+        return f"{self.post_id} 검색 색인"

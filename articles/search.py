@@ -11,8 +11,8 @@ is found (a scan, an index) is this module's business.
 
 import re
 import unicodedata
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db import connections
 from django.db.models import F, Func, Q, TextField, Value
