@@ -95,8 +95,11 @@ class Post(models.Model):
         ]
         indexes = [
             # The board: public rows newest first (WHERE status='published' ORDER BY number DESC).
+            # published_at is included so that counting and anchoring the board
+            # (articles/pagination.py) is an index-only scan on PostgreSQL.
             models.Index(
                 fields=["-number"],
+                include=["published_at"],
                 condition=Q(status="published", is_notice=False),
                 name="post_board_rows",
             ),
@@ -179,3 +182,30 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.post_id} 검색 색인"
+
+
+class BoardRevision(models.Model):
+    """A counter bumped by every write that can move rows between board pages.
+
+    Deep board pages are found through page anchors computed once per
+    revision (articles/pagination.py); one row, read by primary key.
+    """
+
+    revision = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "게시판 판"
+        default_permissions = ()
+
+    def __str__(self):
+        return f"게시판 판 {self.revision}"
+
+    @classmethod
+    def current(cls, using="default") -> int:
+        row = cls.objects.using(using).filter(pk=1).values_list("revision", flat=True).first()
+        return row or 0
+
+    @classmethod
+    def bump(cls, using="default") -> None:
+        if not cls.objects.using(using).filter(pk=1).update(revision=models.F("revision") + 1):
+            cls.objects.using(using).get_or_create(pk=1, defaults={"revision": 1})

@@ -1,14 +1,30 @@
-"""Board pagination: pages of 20, page links in blocks of 10.
+"""Board pagination: pages of 20, page links in blocks of 10, fast at any depth.
+
+The unfiltered board is paged through *anchors*: the number of the first row
+of every page, computed in one pass over the board's index once per board
+revision (every write that can move rows bumps it, see BoardRevision) and kept
+in the cache. Page 50,000 is then `number <= anchor LIMIT 20`, as cheap as
+page 1, and the page holding an old article is a binary search.
+
+Filtered and searched lists are counted only up to BOARD_COUNT_LIMIT ("1만 건
+이상"); their pages use OFFSET, whose cost grows with depth within the
+matches, and stay reachable through 다음 links past the counted limit.
 
 A page number from the query string is never trusted: anything that is not a
 page of this list shows the nearest real page with a message.
 """
 
+import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.cache import cache
+from django.db.models import Min
+from django.utils import timezone
+
+from .models import BoardRevision, Post
 
 BLOCK = 10
 
@@ -19,7 +35,6 @@ class PageLink:
     url: str
     number: int
     current: bool = False
-    rel: str = ""
 
 
 @dataclass
@@ -31,7 +46,7 @@ class BoardPage:
     base_url: str
     params: dict = field(default_factory=dict)
     message: str = ""
-    total_capped: bool = False
+    total_capped: bool = False  # total is a lower bound: more pages may follow
 
     def url(self, number: int) -> str:
         params = dict(self.params)
@@ -40,13 +55,16 @@ class BoardPage:
         return f"{self.base_url}?{urlencode(params)}" if params else self.base_url
 
     @property
+    def _block_start(self) -> int:
+        return (self.number - 1) // BLOCK * BLOCK + 1
+
+    @property
     def links(self) -> list[PageLink]:
         """The numbered links of the block of 10 that holds this page."""
-        start = (self.number - 1) // BLOCK * BLOCK + 1
-        end = min(start + BLOCK - 1, self.num_pages)
+        end = min(self._block_start + BLOCK - 1, self.num_pages)
         return [
             PageLink(str(n), self.url(n), n, current=n == self.number)
-            for n in range(start, end + 1)
+            for n in range(self._block_start, end + 1)
         ]
 
     @property
@@ -55,26 +73,19 @@ class BoardPage:
 
     @property
     def previous_block(self) -> PageLink | None:
-        start = (self.number - 1) // BLOCK * BLOCK + 1
-        return PageLink("이전", self.url(start - 1), start - 1, rel="prev") if start > 1 else None
+        start = self._block_start
+        return PageLink("이전", self.url(start - 1), start - 1) if start > 1 else None
 
     @property
     def next_block(self) -> PageLink | None:
-        end = (self.number - 1) // BLOCK * BLOCK + BLOCK
-        return (
-            PageLink("다음", self.url(end + 1), end + 1, rel="next")
-            if end < self.num_pages
-            else None
-        )
+        end = self._block_start + BLOCK - 1
+        return PageLink("다음", self.url(end + 1), end + 1) if end < self.num_pages else None
 
     @property
     def last(self) -> PageLink | None:
-        last_block_start = (self.num_pages - 1) // BLOCK * BLOCK + 1
-        return (
-            PageLink("맨끝", self.url(self.num_pages), self.num_pages)
-            if self.number < last_block_start
-            else None
-        )
+        if self.total_capped or self.number >= (self.num_pages - 1) // BLOCK * BLOCK + 1:
+            return None
+        return PageLink("맨끝", self.url(self.num_pages), self.num_pages)
 
 
 def parse_page(raw: str | None) -> tuple[int, str]:
@@ -90,23 +101,100 @@ def parse_page(raw: str | None) -> tuple[int, str]:
     return number, ""
 
 
-def paginate(queryset, *, raw_page: str | None, base_url: str, params: dict) -> BoardPage:
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / settings.BOARD_PAGE_SIZE))
+
+
+# --- the unfiltered board: anchors -------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardState:
+    count: int
+    anchors: list[int]  # anchors[k]: the number of the first row of page k+1
+    valid_until: object  # the next scheduled post's time, or None
+
+    def page_of(self, number: int) -> int:
+        """The page whose rows would hold post `number`."""
+        return max(1, bisect_right(self.anchors, -number, key=lambda a: -a))
+
+
+def board_state(rows) -> BoardState:
+    """Count and anchors of the unfiltered board rows, cached per board revision."""
+    key = f"newsboard:board:{BoardRevision.current(rows.db)}:{settings.BOARD_PAGE_SIZE}"
+    state = cache.get(key)
+    now = timezone.now()
+    if state is None or (state.valid_until is not None and state.valid_until <= now):
+        state = _compute_state(rows, now)
+        cache.set(key, state, timeout=24 * 3600)
+    return state
+
+
+def _compute_state(rows, now) -> BoardState:
+    from django.db import connections
+
+    numbers = rows.order_by("-number").values("number")
+    sql, params = numbers.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT number, rn FROM ("
+            " SELECT number, row_number() OVER (ORDER BY number DESC) AS rn"
+            f" FROM ({sql}) AS board) AS ranked"
+            " WHERE rn %% %s = 1 ORDER BY number DESC",
+            [*params, settings.BOARD_PAGE_SIZE],
+        )
+        anchors = [number for number, _ in cursor.fetchall()]
+    count = rows.count() if anchors else 0
+    due = (
+        Post.objects.using(rows.db)
+        .filter(status=Post.Status.PUBLISHED, published_at__gt=now)
+        .aggregate(next=Min("published_at"))["next"]
+    )
+    return BoardState(count=count, anchors=anchors, valid_until=due)
+
+
+# --- building a page --------------------------------------------------------
+
+
+def paginate(rows, *, raw_page, base_url: str, params: dict, unfiltered: bool) -> BoardPage:
+    """The requested page of `rows` (ordered by number, newest first)."""
     number, message = parse_page(raw_page)
-    paginator = Paginator(queryset, settings.BOARD_PAGE_SIZE, allow_empty_first_page=True)
-    num_pages = paginator.num_pages
-    if number > num_pages:
+    size = settings.BOARD_PAGE_SIZE
+    if unfiltered:
+        state = board_state(rows)
+        total, capped = state.count, False
+    else:
+        limit = settings.BOARD_COUNT_LIMIT
+        total = rows[: limit + 1].count()
+        capped = total > limit
+        total = min(total, limit)
+    num_pages = _pages(total)
+    if number > num_pages and not capped:
         number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다."
+    if unfiltered:
+        page_rows = (
+            list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
+        )
+    else:
+        page_rows = list(rows[(number - 1) * size : number * size])
+        if capped:
+            # Past the counted limit, offer one more page while this one is full.
+            num_pages = max(num_pages, number + (1 if len(page_rows) == size else 0))
     return BoardPage(
-        rows=list(paginator.page(number).object_list),
+        rows=page_rows,
         number=number,
         num_pages=num_pages,
-        total=paginator.count,
+        total=total,
         base_url=base_url,
         params=params,
         message=message,
+        total_capped=capped,
     )
 
 
-def page_of(position: int) -> int:
-    """The page that shows the row at 0-based `position`."""
+def page_of(post, rows, *, unfiltered: bool) -> int:
+    """The page of `rows` that holds (or would hold) `post`."""
+    if unfiltered:
+        return board_state(rows).page_of(post.number)
+    position = rows.filter(number__gt=post.number)[: settings.BOARD_COUNT_LIMIT * 10].count()
     return position // settings.BOARD_PAGE_SIZE + 1

@@ -5,13 +5,15 @@ tests all call these functions, so that cleaning, numbering and whatever the
 search index needs happen in exactly one place.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import ArticleBody, Author, Post
+from . import search
+from .models import ArticleBody, Author, BoardRevision, Post
 from .text import clean_line, clean_text, html_to_text, sanitize_html
 
 _NUMBER_RETRIES = 10
@@ -123,13 +125,167 @@ def body_save(*, post: Post, html: str | None = None, credits=None, reporter=Non
 
 def posts_set_status(*, posts, status: str) -> int:
     """Publish, hide or restore many posts at once. Hidden posts keep their numbers."""
-    return Post.objects.filter(pk__in=posts.values("pk")).update(
-        status=status, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        changed = Post.objects.filter(pk__in=posts.values("pk")).update(
+            status=status, updated_at=timezone.now()
+        )
+        BoardRevision.bump()
+    return changed
 
 
 def posts_set_notice(*, posts, is_notice: bool) -> int:
     """Pin posts above the board as 공지, or unpin them."""
-    return Post.objects.filter(pk__in=posts.values("pk")).update(
-        is_notice=is_notice, updated_at=timezone.now()
+    with transaction.atomic():
+        changed = Post.objects.filter(pk__in=posts.values("pk")).update(
+            is_notice=is_notice, updated_at=timezone.now()
+        )
+        BoardRevision.bump()
+    return changed
+
+
+# --- many posts at once (generator, import) ----------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedPost:
+    """A post cleaned and derived, ready to write: what post_prepare() returns.
+
+    Preparing is pure computation (sanitising, plain text, search tokens), so
+    bulk writers may spread it over processes before one writer stores it.
+    """
+
+    number: int | None
+    title: str
+    author: str
+    published_at: datetime
+    status: str
+    is_notice: bool
+    source_name: str
+    source_url: str
+    html: str
+    text: str
+    credits: str
+    reporter: str
+    tokens: tuple[str, ...]
+
+
+def post_prepare(
+    *,
+    title: str,
+    author: str,
+    published_at: datetime,
+    body_html: str = "",
+    status: str = Post.Status.PUBLISHED,
+    is_notice: bool = False,
+    source_name: str = "",
+    source_url: str = "",
+    credits: str = "",
+    reporter: str = "",
+    number: int | None = None,
+) -> PreparedPost:
+    body = _body_fields(html=body_html, credits=credits, reporter=reporter)
+    title = clean_line(title)
+    return PreparedPost(
+        number=number,
+        title=title,
+        author=clean_line(author),
+        published_at=published_at,
+        status=status,
+        is_notice=is_notice,
+        source_name=clean_line(source_name),
+        source_url=clean_text(source_url).strip(),
+        tokens=tuple(search.document(title, body["text"])),
+        **body,
     )
+
+
+def _authors(names: set[str], using: str) -> dict[str, int]:
+    Author.objects.using(using).bulk_create(
+        [Author(name=name) for name in names], ignore_conflicts=True
+    )
+    return dict(Author.objects.using(using).filter(name__in=names).values_list("name", "pk"))
+
+
+def posts_bulk_write(posts: list[PreparedPost], *, using: str = "default") -> list[int]:
+    """Store prepared posts, their bodies and search tokens in one transaction.
+
+    Posts without a number get the next free ones, in order. Returns the
+    numbers written. PostgreSQL takes the rows by COPY; writers are serialised
+    by a transaction-level advisory lock so that two never take the same numbers.
+    """
+    if not posts:
+        return []
+    connection = connections[using]
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(46201)")
+        authors = _authors({p.author for p in posts}, using)
+        top = Post.objects.using(using).aggregate(top=Max("number"))["top"] or 0
+        numbers = []
+        for post in posts:
+            if post.number is None:
+                top += 1
+                numbers.append(top)
+            else:
+                numbers.append(post.number)
+                top = max(top, post.number)
+        if connection.vendor == "postgresql":
+            _copy_postgres(connection, posts, numbers, authors, now)
+        else:
+            created = Post.objects.using(using).bulk_create(
+                Post(
+                    number=number,
+                    title=p.title,
+                    author_id=authors[p.author],
+                    published_at=p.published_at,
+                    status=p.status,
+                    is_notice=p.is_notice,
+                    source_name=p.source_name,
+                    source_url=p.source_url,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for p, number in zip(posts, numbers, strict=True)
+            )
+            ArticleBody.objects.using(using).bulk_create(
+                ArticleBody(
+                    post=row, html=p.html, text=p.text, credits=p.credits, reporter=p.reporter
+                )
+                for row, p in zip(created, posts, strict=True)
+            )
+            search.index_documents(
+                [(row.pk, list(p.tokens)) for row, p in zip(created, posts, strict=True)],
+                using=using,
+            )
+        BoardRevision.bump(using=using)
+    return numbers
+
+
+def _copy_postgres(connection, posts, numbers, authors, now) -> None:
+    raw = connection.connection  # the psycopg connection, inside Django's transaction
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('articles_post', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(posts)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(
+            "COPY articles_post (id, number, title, author_id, published_at, status, is_notice,"
+            " source_name, source_url, view_count, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for pk, number, p in zip(ids, numbers, posts, strict=True):
+                copy.write_row(
+                    (pk, number, p.title, authors[p.author], p.published_at, p.status,
+                     p.is_notice, p.source_name, p.source_url, 0, now, now)
+                )  # fmt: skip
+        with cursor.copy(
+            "COPY articles_articlebody (post_id, html, text, credits, reporter) FROM STDIN"
+        ) as copy:
+            for pk, p in zip(ids, posts, strict=True):
+                copy.write_row((pk, p.html, p.text, p.credits, p.reporter))
+        with cursor.copy("COPY articles_search (post_id, tokens) FROM STDIN") as copy:
+            for pk, p in zip(ids, posts, strict=True):
+                copy.write_row((pk, search.tsvector_literal(p.tokens)))

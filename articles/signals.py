@@ -1,4 +1,4 @@
-"""Keep the search index in step with single saves and deletes.
+"""Keep the search index and the board revision in step with single saves and deletes.
 
 Services, the admin and `post.save()` in a shell all end here. Bulk writers
 (the generator, the importer) index their rows themselves in the same
@@ -9,7 +9,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import search
-from .models import ArticleBody, Post
+from .models import ArticleBody, BoardRevision, Post
+
+
+@receiver(post_save, sender=Post)
+@receiver(post_delete, sender=Post)
+def board_changed(sender, instance, using="default", raw=False, **kwargs):
+    if not raw:
+        BoardRevision.bump(using=using)
 
 
 @receiver(post_save, sender=Post)

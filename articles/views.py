@@ -24,6 +24,16 @@ def _board(request):
     return filterset, rows, notices
 
 
+def _paginate(filterset, rows, raw_page):
+    return paginate(
+        rows,
+        raw_page=raw_page,
+        base_url=reverse("articles:board"),
+        params=filterset.params(),
+        unfiltered=not filterset.is_active,
+    )
+
+
 def _board_context(filterset, page, notices) -> dict:
     """What templates/articles/_board.html needs, on the board and under an article."""
     params = filterset.params()
@@ -44,12 +54,7 @@ def _board_context(filterset, page, notices) -> dict:
 
 def board(request):
     filterset, rows, notices = _board(request)
-    page = paginate(
-        rows,
-        raw_page=request.GET.get("page"),
-        base_url=reverse("articles:board"),
-        params=filterset.params(),
-    )
+    page = _paginate(filterset, rows, request.GET.get("page"))
     return render(
         request,
         "articles/board.html",
@@ -68,13 +73,10 @@ def post_detail(request, number: int):
     post.view_count += 1
 
     filterset, rows, notices = _board(request)
-    params = filterset.params()
     newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
     older = rows.filter(number__lt=post.number).first()  # 다음글
-    page_number = page_of(rows.filter(number__gt=post.number).count())
-    page = paginate(
-        rows, raw_page=str(page_number), base_url=reverse("articles:board"), params=params
-    )
+    page_number = page_of(post, rows, unfiltered=not filterset.is_active)
+    page = _paginate(filterset, rows, str(page_number))
     body = getattr(post, "body", None)
     return render(
         request,

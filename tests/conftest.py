@@ -59,3 +59,13 @@ def editor_client(client, editor):
 def numbers(response) -> list[int]:
     """The post numbers of the board rows shown on a page, top to bottom."""
     return [row.number for row in response.context["page"].rows]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (board anchors are cached per revision)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

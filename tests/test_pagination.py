@@ -1,0 +1,104 @@
+"""Paging at depth: anchors for the board, capped totals for searches."""
+
+import pytest
+
+from articles import services
+from articles.models import Post
+
+from .conftest import numbers
+
+
+@pytest.fixture
+def big_board(make_post):
+    posts = [make_post(title=f"경제 소식 {i}") for i in range(205)]
+    services.posts_set_status(
+        posts=Post.objects.filter(number__in=[7, 50, 51, 120]), status=Post.Status.HIDDEN
+    )
+    services.posts_set_notice(posts=Post.objects.filter(number__in=[100, 150]), is_notice=True)
+    return posts
+
+
+def walk(client, params=None) -> list[int]:
+    seen, page = [], 1
+    while True:
+        response = client.get("/", {**(params or {}), "page": page})
+        seen += numbers(response)
+        if page >= response.context["page"].num_pages:
+            return seen
+        page += 1
+
+
+def public_rows() -> list[int]:
+    return list(
+        Post.objects.published().rows().order_by("-number").values_list("number", flat=True)
+    )
+
+
+def test_walking_every_page_shows_each_row_once_in_order(client, big_board):
+    assert walk(client) == public_rows()
+    assert len(public_rows()) == 205 - 4 - 2
+
+
+def test_page_numbers_follow_hiding_pinning_and_deleting(client, big_board):
+    before = numbers(client.get("/", {"page": 5}))
+    services.posts_set_status(posts=Post.objects.filter(number=200), status=Post.Status.HIDDEN)
+    after_hide = numbers(client.get("/", {"page": 5}))
+    assert after_hide[0] == before[1]  # everything moved up one row
+    services.posts_set_notice(posts=Post.objects.filter(number=199), is_notice=True)
+    Post.objects.filter(number=198).delete()
+    assert walk(client) == public_rows()
+    response = client.get("/")
+    assert response.context["page"].total == len(public_rows())
+
+
+def test_a_post_created_after_the_anchors_shows_on_page_one(client, big_board, make_post):
+    client.get("/", {"page": 3})
+    new = make_post(title="방금 올라온 글")
+    assert numbers(client.get("/"))[0] == new.number
+    assert walk(client) == public_rows()
+
+
+def test_a_scheduled_post_moves_the_pages_when_it_comes_due(client, make_post, time_machine):
+    from .conftest import seoul
+
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0))
+    for _ in range(25):
+        make_post(published_at=seoul(2025, 3, 1, 9, 0))
+    scheduled = make_post(published_at=seoul(2025, 3, 1, 13, 0))
+    assert numbers(client.get("/", {"page": 2})) == [5, 4, 3, 2, 1]
+    time_machine.move_to(seoul(2025, 3, 1, 13, 0, 1))
+    assert numbers(client.get("/"))[0] == scheduled.number
+    assert numbers(client.get("/", {"page": 2})) == [6, 5, 4, 3, 2, 1]
+
+
+def test_the_article_page_shows_the_board_page_holding_an_old_post(client, big_board):
+    oldest = Post.objects.published().rows().order_by("number").first()
+    response = client.get(oldest.get_absolute_url())
+    page = response.context["page"]
+    assert page.number == page.num_pages
+    assert oldest in page.rows
+
+
+def test_search_totals_are_capped_and_deeper_pages_stay_reachable(client, big_board, settings):
+    settings.BOARD_COUNT_LIMIT = 30
+    response = client.get("/", {"q": "경제"})
+    page = response.context["page"]
+    assert page.total_capped and page.total == 30
+    assert "30건 이상" in response.content.decode()
+    assert page.last is None  # no 맨끝: the end is not counted
+    found = walk(client, {"q": "경제"})
+    expected = list(
+        Post.objects.published()
+        .filter(title__contains="경제")
+        .order_by("-number")
+        .values_list("number", flat=True)
+    )
+    assert found == expected
+
+
+def test_search_totals_below_the_cap_are_exact(client, big_board, settings):
+    settings.BOARD_COUNT_LIMIT = 30
+    response = client.get("/", {"q": "소식 20", "field": "title"})
+    # "소식" and "20" anywhere: 20, 120 and 200..204
+    assert response.context["page"].total == 7
+    assert not response.context["page"].total_capped
