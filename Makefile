@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 export DEBUG ?= 1
 
-.PHONY: run test lint format bench browser-deps clean
+.PHONY: run test lint format bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Not part of `make test`: builds (once) and reuses a 1,000,000-post PostgreSQL
+# database, then writes docs/benchmarks.md. BENCH_POSTS changes the size.
+bench: $(STAMP)
+	DEBUG=0 $(PY) bench/run.py

@@ -69,9 +69,13 @@ class PostFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset, name, value):
         return queryset
 
+    search_candidates = None  # see search.Search.candidates
+
     def filter_search(self, queryset, name, value):
         field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
-        return search.search_posts(queryset, value, field)
+        result = search.search(queryset, value, field)
+        self.search_candidates = result.candidates
+        return result.queryset
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(published_at__gte=seoul_midnight(value))

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db.models import Min
 from django.utils import timezone
 
+from . import search
 from .models import BoardRevision, Post
 
 BLOCK = 10
@@ -156,15 +157,24 @@ def _compute_state(rows, now) -> BoardState:
 # --- building a page --------------------------------------------------------
 
 
-def paginate(rows, *, raw_page, base_url: str, params: dict, unfiltered: bool) -> BoardPage:
-    """The requested page of `rows` (ordered by number, newest first)."""
+def paginate(
+    rows, *, raw_page, base_url: str, params: dict, unfiltered: bool, candidates=None
+) -> BoardPage:
+    """The requested page of `rows` (ordered by number, newest first).
+
+    `candidates`: for a search with very many matches, some known matches
+    (search.Search.candidates); the total is then counted among them only and
+    shown as a lower bound ("N건 이상").
+    """
     number, message = parse_page(raw_page)
     size = settings.BOARD_PAGE_SIZE
+    limit = settings.BOARD_COUNT_LIMIT
     if unfiltered:
         state = board_state(rows)
         total, capped = state.count, False
+    elif candidates is not None:
+        total, capped = min(search.among(rows, candidates)[: limit + 1].count(), limit), True
     else:
-        limit = settings.BOARD_COUNT_LIMIT
         total = rows[: limit + 1].count()
         capped = total > limit
         total = min(total, limit)

@@ -16,9 +16,10 @@ from functools import lru_cache
 from itertools import pairwise
 
 from django.db import connections
-from django.db.models import F, Func, Q, TextField, Value
+from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
+from django.db.models.lookups import Contains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -80,10 +81,6 @@ class _QuoteFold(Func):
         for curly, straight in zip(_CURLY, _STRAIGHT, strict=True):
             expression = Replace(expression, Value(curly), Value(straight))
         return expression.as_sql(compiler, connection)
-
-
-def _folded(field: str):
-    return Lower(_QuoteFold(F(field)))
 
 
 # --- the index -------------------------------------------------------------
@@ -166,6 +163,22 @@ class _PostgresIndex:
     def subquery(self) -> str:
         return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery"
 
+    def probe(self) -> str:
+        return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery LIMIT %s"
+
+    def each_row(self, table: str, match: str, candidates: list[int]):
+        # Candidates are known matches: `= ANY` (hashed) spares them the
+        # tsvector check, which makes counting among them cheap.
+        return RawSQL(
+            f"({table}.id = ANY(%s) OR EXISTS (SELECT 1 FROM {TABLE} s"
+            f" WHERE s.post_id = {table}.id AND s.tokens @@ %s::tsquery))",
+            [candidates, match],
+            output_field=BooleanField(),
+        )
+
+    def among(self, table: str, ids: list[int]):
+        return RawSQL(f"{table}.id = ANY(%s)", [ids], output_field=BooleanField())
+
     def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
         cursor.executemany(
             f"INSERT INTO {TABLE} (post_id, tokens) VALUES (%s, array_to_tsvector(%s::text[])) "
@@ -194,6 +207,17 @@ class _SqliteIndex:
 
     def subquery(self) -> str:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+
+    def probe(self) -> str:
+        return f"{self.subquery()} LIMIT %s"
+
+    def each_row(self, table: str, match: str, candidates: list[int]):
+        # FTS5 answers a MATCH as a whole; checking rows one by one would run
+        # it once a row, so SQLite keeps the IN (subquery) form.
+        return Q(pk__in=RawSQL(self.subquery(), [match]))
+
+    def among(self, table: str, ids: list[int]):
+        return Q(pk__in=ids)
 
     def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
         ids = [post_id for post_id, _ in rows]
@@ -254,33 +278,89 @@ _COLUMNS = {
 }
 
 
-def search_posts(queryset, query: str, field: str = DEFAULT_FIELD):
-    """Posts of `queryset` in which every term of `query` occurs in `field`."""
+PROBE_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search applied to a queryset.
+
+    `candidates` is set when the index matched more than PROBE_LIMIT posts:
+    some of those posts, from which an honest lower bound of the total is
+    counted instead of counting every match.
+    """
+
+    queryset: object
+    candidates: list[int] | None = None
+
+
+def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
+    """Posts of `queryset` in which every term of `query` occurs in `field`.
+
+    The planner cannot tell a word found in half the board from one found in
+    ten posts (its estimates for bigram conjunctions are off by orders of
+    magnitude), and the best plans for the two are opposite. So the index is
+    probed first, for at most PROBE_LIMIT + 1 matches:
+
+    - few matches: the posts are fetched by id and sorted (a rare word costs
+      about as much as its matches);
+    - many: the board is walked newest first and each row is checked against
+      the index, which finds the first page after a few dozen rows.
+    """
     terms = query_terms(query)
     if not terms:
-        return queryset
+        return Search(queryset)
     if field not in _COLUMNS:
         field = DEFAULT_FIELD
     plans = [_plan(term) for term in terms]
+    candidates = None
     to_check = plans
     if field != "author":
         indexed = [plan for plan in plans if plan.needles]
         if indexed:
             index = _index(queryset.db)
-            queryset = queryset.filter(
-                pk__in=RawSQL(index.subquery(), [index.match(indexed, field)])
-            )
+            match = index.match(indexed, field)
+            with connections[queryset.db].cursor() as cursor:
+                cursor.execute(index.probe(), [match, PROBE_LIMIT + 1])
+                ids = [row[0] for row in cursor.fetchall()]
+            table = queryset.model._meta.db_table
+            if len(ids) <= PROBE_LIMIT:
+                queryset = queryset.filter(index.among(table, ids))
+            else:
+                queryset = queryset.filter(index.each_row(table, match, ids))
+                candidates = ids
         to_check = [plan for plan in plans if not plan.exact]
-    if to_check:
-        columns = _COLUMNS[field]
-        aliases = {f"_fold_{i}": _folded(column) for i, column in enumerate(columns)}
-        queryset = queryset.alias(**aliases)
-        for plan in to_check:
-            match = Q()
-            for alias in aliases:
-                match |= Q(**{f"{alias}__contains": plan.text})
-            queryset = queryset.filter(match)
-    return queryset
+    for plan in to_check:
+        queryset = queryset.filter(_contains(_COLUMNS[field], plan.text))
+    return Search(queryset, candidates)
+
+
+def among(queryset, ids: list[int]):
+    """`queryset` narrowed to the given post ids (one array parameter on PostgreSQL)."""
+    return queryset.filter(_index(queryset.db).among(queryset.model._meta.db_table, ids))
+
+
+def search_posts(queryset, query: str, field: str = DEFAULT_FIELD):
+    """The queryset of search(): for callers that do not count."""
+    return search(queryset, query, field).queryset
+
+
+def _contains(columns, term: str) -> Q:
+    """`term` occurs in one of `columns` after folding, checked with LIKE.
+
+    Folding in SQL costs more than the LIKE itself on long bodies, so it is
+    applied only where the term could differ: lower() for cased letters,
+    quote straightening for quotes. Django escapes `%` and `_` in the term.
+    """
+    match = Q()
+    for column in columns:
+        expression = F(column)
+        if any(c in term for c in "'\""):
+            expression = _QuoteFold(expression)
+        if term != term.upper():  # it has cased letters (already lower-cased)
+            expression = Lower(expression)
+        match |= Q(Contains(expression, term))
+    return match
 
 
 def _occurrences(text: str, term: str):

@@ -31,6 +31,7 @@ def _paginate(filterset, rows, raw_page):
         base_url=reverse("articles:board"),
         params=filterset.params(),
         unfiltered=not filterset.is_active,
+        candidates=filterset.search_candidates,
     )
 
 

@@ -102,3 +102,17 @@ def test_search_totals_below_the_cap_are_exact(client, big_board, settings):
     # "소식" and "20" anywhere: 20, 120 and 200..204
     assert response.context["page"].total == 7
     assert not response.context["page"].total_capped
+
+
+def test_a_very_common_word_shows_an_honest_lower_bound(client, make_post, monkeypatch):
+    from articles import search
+
+    for i in range(45):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 30)
+    response = client.get("/", {"q": "경제"})
+    page = response.context["page"]
+    assert page.total_capped
+    assert 31 >= page.total >= 30  # counted among the probed matches only
+    assert f"{page.total}건 이상" in response.content.decode()
+    assert walk(client, {"q": "경제"}) == list(range(45, 0, -1))

@@ -24,12 +24,34 @@ def test_a_search_queries_the_index(make_post):
     assert any("articles_search" in q["sql"] for q in queries)
 
 
+def _sql_of(query):
+    with CaptureQueriesContext(connection) as queries:
+        found(query)
+    return " ".join(q["sql"] for q in queries).upper()
+
+
 def test_two_character_terms_need_no_text_scan(make_post):
-    make_post(title="중국 경제")
-    sql = str(search.search_posts(Post.objects.all(), "중국", "title_body").query)
-    assert "LIKE" not in sql.upper()
-    sql = str(search.search_posts(Post.objects.all(), "중국의", "title_body").query)
-    assert "LIKE" in sql.upper()
+    make_post(title="중국의 경제")
+    assert "LIKE" not in _sql_of("중국")
+    assert "LIKE" in _sql_of("중국의")
+
+
+def test_many_matches_switch_to_checking_rows_newest_first(make_post, monkeypatch):
+    for i in range(6):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 3)
+    result = search.search(Post.objects.published(), "경제", "title")
+    assert result.candidates is not None and len(result.candidates) == 4
+    assert list(result.queryset.order_by("-number").values_list("number", flat=True)) == [
+        6,
+        5,
+        4,
+        3,
+        2,
+        1,
+    ]
+    few = search.search(Post.objects.published(), "소식 3", "title")
+    assert few.candidates is None
 
 
 def test_an_edited_title_is_found_by_its_new_words_only(make_post):

@@ -1,0 +1,303 @@
+"""`make bench`: newsboard at scale, every figure against a baseline measured in the same run.
+
+Builds (once, then reuses) a PostgreSQL database of BENCH_POSTS posts with
+bodies (default 1,000,000) on the server named by DATABASE_URL (default the
+local one), then measures and writes docs/benchmarks.md.
+"""
+
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTS = int(os.environ.get("BENCH_POSTS", "1000000"))
+SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+DB_NAME = os.environ.get(
+    "BENCH_DB", f"newsboard_bench_{POSTS}" if POSTS != 1_000_000 else "newsboard_bench"
+)
+parts = urlsplit(SERVER)
+BENCH_URL = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+os.environ.update(
+    DATABASE_URL=BENCH_URL,
+    DEBUG="0",
+    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789"),
+    ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+    DJANGO_SETTINGS_MODULE="newsboard.settings",
+    LOG_LEVEL="WARNING",
+)
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def sh(*args, **kw):
+    return subprocess.run(args, check=True, cwd=ROOT, **kw)
+
+
+def ensure_database():
+    import psycopg
+
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    sh(PY, "manage.py", "migrate", "--noinput", "-v0")
+    sh(PY, "manage.py", "collectstatic", "--noinput", "-v0")
+    sh(PY, "manage.py", "generate_posts", "--count", str(POSTS), "--seed", "1")
+    with psycopg.connect(BENCH_URL, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def timed(fn, runs):
+    fn()  # warm
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def main():
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.paginator import Paginator
+    from django.test import Client
+
+    from articles import search
+    from articles.models import Post
+    from articles.pagination import board_state, paginate
+
+    client = Client()
+    rows_qs = Post.objects.published().rows().select_related("author").order_by("-number")
+    board = board_state(rows_qs)
+    deep = min(50_000, max(1, board.count // settings.BOARD_PAGE_SIZE))
+    results = []
+
+    def row(name, ours, base=None, note=""):
+        results.append((name, ours, base, note))
+        ratio = f"{ours[0] / base[0]:.3f}" if base else ""
+        print(
+            f"{name:60s} p50 {ours[0]:9.2f} ms  p95 {ours[1]:9.2f} ms  {ratio} {note}", flush=True
+        )
+
+    def get(url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    # --- board pages ---------------------------------------------------------
+    def offset_page(n):
+        def run():
+            page = Paginator(rows_qs, settings.BOARD_PAGE_SIZE).page(n)
+            list(page.object_list)
+
+        return run
+
+    def our_page(n):
+        def run():
+            paginate(rows_qs, raw_page=str(n), base_url="/", params={}, unfiltered=True)
+
+        return run
+
+    base1 = timed(offset_page(1), 30)
+    basedeep = timed(offset_page(deep), 5)
+    ours1 = timed(our_page(1), 200)
+    oursdeep = timed(our_page(deep), 200)
+    row("board page 1: rows + total (Paginator with OFFSET + COUNT)", base1)
+    row("board page 1: rows + total (newsboard)", ours1, base1)
+    row(f"board page {deep:,}: rows + total (Paginator with OFFSET + COUNT)", basedeep)
+    row(f"board page {deep:,}: rows + total (newsboard)", oursdeep, basedeep)
+    req1 = timed(lambda: get("/"), 200)
+    reqdeep = timed(lambda: get(f"/?page={deep}"), 200)
+    row("GET / (whole request, server time)", req1)
+    row(f"GET /?page={deep:,} (whole request) vs GET /", reqdeep, req1)
+    cache.clear()
+    cold = timed(lambda: (cache.clear(), get(f"/?page={deep}")), 5)
+    row(f"GET /?page={deep:,} right after a write (anchors recomputed)", cold, req1)
+
+    # --- search ---------------------------------------------------------------
+    queries = [
+        ("2-syllable", "관세"),
+        ("3-syllable", "트럼프"),
+        ("4-syllable", "인공지능"),
+        ("rare", "쯔양"),
+        ("absent", "뷁햏"),
+        ("two terms", "트럼프 관세"),
+    ]
+    public = Post.objects.published().select_related("author")
+
+    def ilike(q, field):
+        def run():
+            qs = public
+            for term in q.split():
+                if field == "title":
+                    qs = qs.filter(title__icontains=term)
+                else:
+                    from django.db.models import Q
+
+                    qs = qs.filter(Q(title__icontains=term) | Q(body__text__icontains=term))
+            qs = qs.order_by("-number")
+            list(qs[:20])
+            qs.count()
+
+        return run
+
+    def ours(q, field):
+        def run():
+            qs = search.search_posts(public, q, field).order_by("-number")
+            paginate(qs, raw_page="1", base_url="/", params={}, unfiltered=False)
+
+        return run
+
+    for field in ("title", "title_body"):
+        for label, q in queries:
+            base = timed(ilike(q, field), 3)
+            mine = timed(ours(q, field), 30)
+            page = paginate(
+                search.search_posts(public, q, field).order_by("-number"),
+                raw_page="1",
+                base_url="/",
+                params={},
+                unfiltered=False,
+            )
+            total = f"{page.total:,}{'+' if page.total_capped else ''}"
+            row(f"search {label} '{q}' on {field}: ILIKE scan", base)
+            row(f"search {label} '{q}' on {field}: newsboard ({total} found)", mine, base)
+
+    # --- article pages -------------------------------------------------------
+    newest = rows_qs.first()
+    oldest = rows_qs.order_by("number").first()
+    new_t = timed(lambda: get(newest.get_absolute_url()), 100)
+    old_t = timed(lambda: get(oldest.get_absolute_url()), 100)
+    row(f"article page, newest post ({newest.number})", new_t)
+    row(f"article page, oldest post ({oldest.number}) vs newest", old_t, new_t)
+
+    # --- throughput under gunicorn -------------------------------------------
+    html = get("/").content
+    throughput = gunicorn_throughput(len(html))
+
+    write_report(results, throughput, board.count, deep)
+
+
+def gunicorn_throughput(size):
+    if not shutil.which("wrk"):
+        print("wrk is missing (apt-get install wrk): throughput not measured")
+        return None
+    static = ROOT / "staticfiles"
+    (static / "bench").mkdir(exist_ok=True)
+    (static / "bench" / "board-sized.html").write_bytes(b"x" * size)
+    port = "8765"
+    proc = subprocess.Popen(
+        [PY, "-m", "gunicorn", "newsboard.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "CONN_MAX_AGE": "600"},
+    )  # fmt: skip
+    try:
+        for _ in range(50):
+            try:
+                subprocess.run(
+                    ["curl", "-sf", "-o", "/dev/null", f"http://127.0.0.1:{port}/"], check=True
+                )
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.2)
+
+        def wrk(path):
+            out = subprocess.run(
+                ["wrk", "-t2", "-c16", "-d15s", "--latency", f"http://127.0.0.1:{port}{path}"],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            return rps, int(errors.group(1)) if errors else 0
+
+        wrk("/")  # warm
+        board = wrk("/")
+        static_file = wrk("/static/bench/board-sized.html")
+        workers = [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+            ).stdout.split()
+        ]
+        rss = [
+            int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{w}/status").read_text()).group(1)) / 1024
+            for w in workers
+        ]
+        return {"board": board, "static": static_file, "rss": rss, "size": size}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def write_report(results, throughput, count, deep):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cursor.fetchone()[0]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/run.py). Server time is measured in-process",
+        "(Django test client, no network); every ratio is against a baseline measured",
+        "in the same run on the same data, because these machines are shared and noisy.",
+        "",
+        f"- date: {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, PostgreSQL {pg.split()[0]}",
+        f"- data: {POSTS:,} generated posts with bodies (500–3,000 characters), {count:,} public board rows, database {size}",
+        "",
+        "| scenario | p50 ms | p95 ms | ratio to baseline |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, ours, base, _note in results:
+        ratio = f"{ours[0] / base[0]:.3f}" if base else "baseline"
+        lines.append(f"| {name} | {ours[0]:.2f} | {ours[1]:.2f} | {ratio} |")
+    if throughput:
+        (b_rps, b_err), (s_rps, s_err) = throughput["board"], throughput["static"]
+        lines += [
+            "",
+            "## Throughput under gunicorn (2 sync workers, wrk -t2 -c16 -d15s on loopback)",
+            "",
+            "| target | requests/s | non-2xx | ratio |",
+            "| --- | ---: | ---: | ---: |",
+            f"| static file of the board page's size ({throughput['size']:,} bytes), whitenoise | {s_rps:,.0f} | {s_err} | baseline |",
+            f"| board page 1 | {b_rps:,.0f} | {b_err} | {b_rps / s_rps:.3f} |",
+            "",
+            f"Worker RSS after the run: {', '.join(f'{r:.0f} MB' for r in throughput['rss'])}.",
+        ]
+    out = ROOT / "docs" / "benchmarks.md"
+    existing = out.read_text() if out.exists() else ""
+    notes = existing.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in existing else "\n"
+    out.write_text("\n".join(lines) + "\n\n<!-- notes -->" + notes)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
