@@ -7,4 +7,7 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import search, signals  # noqa: F401
+        from .models import SearchEntry
+
+        SearchEntry._meta.get_field("tokens").register_lookup(search.TsMatch)

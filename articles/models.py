@@ -171,7 +171,7 @@ class SearchEntry(models.Model):
     # The database removes the row with its post (a cascading key on PostgreSQL, a
     # signal on SQLite), so the ORM never has to.
     post = models.OneToOneField(
-        Post, on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+        Post, on_delete=models.DO_NOTHING, primary_key=True, related_name="search_entry"
     )
     tokens = models.TextField()
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
-from django.db.models.lookups import Contains
+from django.db.models.lookups import Contains, Lookup
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -163,21 +163,48 @@ class _PostgresIndex:
     def subquery(self) -> str:
         return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery"
 
-    def probe(self) -> str:
-        return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery LIMIT %s"
+    def probe(self, using: str, match: str) -> tuple[list[int], bool]:
+        """Ids of posts whose tokens match, and whether they are all of them.
+
+        Returns every match up to PROBE_LIMIT, else some of them (more than
+        VERIFY_LIMIT), cheaply for rare and common words alike.
+
+        A word in a large share of the board (by the planner's statistics,
+        reliable for single tokens) is found fastest by reading rows in
+        order until `limit` match. Anything else is read from the GIN index
+        as a bitmap, whose cost follows the matches, never the bodies: a
+        sequential scan with LIMIT looks cheaper to the planner but reads and
+        decompresses each row's tokens, 200 ms and more for a word in 1-2 %
+        of posts; ANDed bigrams are estimated far too low, which errs toward
+        the bitmap.
+        """
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE tokens @@ %s::tsquery",
+                [match],
+            )
+            estimate = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE])
+            dense = estimate > DENSE_SHARE * max(cursor.fetchone()[0], 1)
+            limit = VERIFY_LIMIT if dense else PROBE_LIMIT
+            if not dense:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery LIMIT %s",
+                [match, limit + 1],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            return ids, len(ids) <= limit
 
     def each_row(self, table: str, match: str, candidates: list[int]):
+        # A join, not EXISTS: PostgreSQL turns an EXISTS into a hash of every
+        # match (half a million rows for a common word) before the first row.
         # Candidates are known matches: `= ANY` (hashed) spares them the
         # tsvector check, which makes counting among them cheap.
-        return RawSQL(
-            f"({table}.id = ANY(%s) OR EXISTS (SELECT 1 FROM {TABLE} s"
-            f" WHERE s.post_id = {table}.id AND s.tokens @@ %s::tsquery))",
-            [candidates, match],
-            output_field=BooleanField(),
-        )
+        return self.among(table, candidates) | Q(search_entry__tokens__tsmatch=match)
 
     def among(self, table: str, ids: list[int]):
-        return RawSQL(f"{table}.id = ANY(%s)", [ids], output_field=BooleanField())
+        return Q(RawSQL(f"{table}.id = ANY(%s)", [ids], output_field=BooleanField()))
 
     def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
         cursor.executemany(
@@ -208,8 +235,11 @@ class _SqliteIndex:
     def subquery(self) -> str:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
 
-    def probe(self) -> str:
-        return f"{self.subquery()} LIMIT %s"
+    def probe(self, using: str, match: str) -> tuple[list[int], bool]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"{self.subquery()} LIMIT %s", [match, PROBE_LIMIT + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+            return ids, len(ids) <= PROBE_LIMIT
 
     def each_row(self, table: str, match: str, candidates: list[int]):
         # FTS5 answers a MATCH as a whole; checking rows one by one would run
@@ -233,6 +263,17 @@ class _SqliteIndex:
             cursor.execute(
                 f"DELETE FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk
             )
+
+
+class TsMatch(Lookup):
+    """`tokens__tsmatch=query`: tokens @@ query::tsquery (PostgreSQL)."""
+
+    lookup_name = "tsmatch"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @@ {rhs}::tsquery", [*lhs_params, *rhs_params]
 
 
 def _index(using: str = "default"):
@@ -278,7 +319,9 @@ _COLUMNS = {
 }
 
 
-PROBE_LIMIT = 10_000
+PROBE_LIMIT = 10_000  # up to this many matches, fetch them by id
+VERIFY_LIMIT = 1_000  # more than this: count this many known matches for "N건 이상"
+DENSE_SHARE = 0.05  # a word in this share of posts is probed by reading rows in order
 
 
 @dataclass(frozen=True)
@@ -286,8 +329,8 @@ class Search:
     """A search applied to a queryset.
 
     `candidates` is set when the index matched more than PROBE_LIMIT posts:
-    some of those posts, from which an honest lower bound of the total is
-    counted instead of counting every match.
+    known matches among which an honest lower bound of the total is counted
+    ("N건 이상") instead of counting every match.
     """
 
     queryset: object
@@ -297,15 +340,15 @@ class Search:
 def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
     """Posts of `queryset` in which every term of `query` occurs in `field`.
 
-    The planner cannot tell a word found in half the board from one found in
-    ten posts (its estimates for bigram conjunctions are off by orders of
-    magnitude), and the best plans for the two are opposite. So the index is
-    probed first, for at most PROBE_LIMIT + 1 matches:
+    PostgreSQL's estimates for ANDed bigrams are off by orders of magnitude,
+    and the best plans for a word in half the board and for a word in ten
+    posts are opposite. So the index is probed first (a bitmap scan, whose
+    cost follows the matches' posting lists, never the bodies):
 
-    - few matches: the posts are fetched by id and sorted (a rare word costs
-      about as much as its matches);
-    - many: the board is walked newest first and each row is checked against
-      the index, which finds the first page after a few dozen rows.
+    - up to PROBE_LIMIT matches: the posts are fetched by id and sorted;
+    - more: the board is walked newest first and each row is checked (the
+      title with LIKE, title and body against the index), which fills the
+      first page after about 20 / (share of matching posts) rows.
     """
     terms = query_terms(query)
     if not terms:
@@ -313,23 +356,24 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
     if field not in _COLUMNS:
         field = DEFAULT_FIELD
     plans = [_plan(term) for term in terms]
+    indexed = [plan for plan in plans if plan.needles] if field != "author" else []
+    to_check = [plan for plan in plans if not plan.exact] if indexed else plans
     candidates = None
-    to_check = plans
-    if field != "author":
-        indexed = [plan for plan in plans if plan.needles]
-        if indexed:
-            index = _index(queryset.db)
-            match = index.match(indexed, field)
-            with connections[queryset.db].cursor() as cursor:
-                cursor.execute(index.probe(), [match, PROBE_LIMIT + 1])
-                ids = [row[0] for row in cursor.fetchall()]
-            table = queryset.model._meta.db_table
-            if len(ids) <= PROBE_LIMIT:
-                queryset = queryset.filter(index.among(table, ids))
-            else:
-                queryset = queryset.filter(index.each_row(table, match, ids))
-                candidates = ids
-        to_check = [plan for plan in plans if not plan.exact]
+    if indexed:
+        index = _index(queryset.db)
+        table = queryset.model._meta.db_table
+        match = index.match(indexed, field)
+        ids, complete = index.probe(queryset.db, match)
+        if complete:
+            queryset = queryset.filter(index.among(table, ids))
+        elif field == "title":
+            to_check = plans  # a title LIKE is cheaper per row than the index
+            candidates = ids
+        else:
+            queryset = queryset.filter(index.each_row(table, match, ids))
+            candidates = ids
+        if candidates:
+            candidates = candidates[: VERIFY_LIMIT + 1]
     for plan in to_check:
         queryset = queryset.filter(_contains(_COLUMNS[field], plan.text))
     return Search(queryset, candidates)

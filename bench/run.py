@@ -180,6 +180,11 @@ def main():
             row(f"search {label} '{q}' on {field}: ILIKE scan", base)
             row(f"search {label} '{q}' on {field}: newsboard ({total} found)", mine, base)
 
+    plans = {}
+    for label, q in (("common 2-syllable", "관세"), ("rare", "쯔양"), ("3-syllable", "트럼프")):
+        qs = search.search(public, q, "title_body").queryset.order_by("-number")[:20]
+        plans[f"first page of '{q}' ({label}) on title_body"] = qs.explain(analyze=True)
+
     # --- article pages -------------------------------------------------------
     newest = rows_qs.first()
     oldest = rows_qs.order_by("number").first()
@@ -192,7 +197,7 @@ def main():
     html = get("/").content
     throughput = gunicorn_throughput(len(html))
 
-    write_report(results, throughput, board.count, deep)
+    write_report(results, throughput, board.count, deep, plans)
 
 
 def gunicorn_throughput(size):
@@ -246,7 +251,7 @@ def gunicorn_throughput(size):
         proc.wait(timeout=30)
 
 
-def write_report(results, throughput, count, deep):
+def write_report(results, throughput, count, deep, plans):
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -292,6 +297,9 @@ def write_report(results, throughput, count, deep):
             "",
             f"Worker RSS after the run: {', '.join(f'{r:.0f} MB' for r in throughput['rss'])}.",
         ]
+    lines += ["", "## Query plans (EXPLAIN ANALYZE, this run)", ""]
+    for name, plan in plans.items():
+        lines += [f"{name}:", "", "```", plan, "```", ""]
     out = ROOT / "docs" / "benchmarks.md"
     existing = out.read_text() if out.exists() else ""
     notes = existing.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in existing else "\n"

@@ -110,6 +110,7 @@ def test_a_very_common_word_shows_an_honest_lower_bound(client, make_post, monke
     for i in range(45):
         make_post(title=f"경제 소식 {i}")
     monkeypatch.setattr(search, "PROBE_LIMIT", 30)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 30)
     response = client.get("/", {"q": "경제"})
     page = response.context["page"]
     assert page.total_capped

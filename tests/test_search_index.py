@@ -40,6 +40,7 @@ def test_many_matches_switch_to_checking_rows_newest_first(make_post, monkeypatc
     for i in range(6):
         make_post(title=f"경제 소식 {i}")
     monkeypatch.setattr(search, "PROBE_LIMIT", 3)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 3)
     result = search.search(Post.objects.published(), "경제", "title")
     assert result.candidates is not None and len(result.candidates) == 4
     assert list(result.queryset.order_by("-number").values_list("number", flat=True)) == [

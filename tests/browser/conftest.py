@@ -49,3 +49,8 @@ def browser_type_launch_args(browser_type_launch_args):
 def screenshot_dir():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ko-KR", "timezone_id": "Asia/Seoul"}
