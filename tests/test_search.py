@@ -119,3 +119,47 @@ def test_overlapping_matches_are_marked_once():
 def test_terms_are_folded_deduplicated_and_limited():
     assert search.query_terms(" Apple  “A”  apple ") == ["apple", '"a"']
     assert len(search.query_terms(" ".join(f"단어{i}" for i in range(50)))) == search.MAX_TERMS
+
+
+HOSTILE = [
+    "트럼프 & ", "&", "|", "!", "트럼프-중국", "트럼프:*", "(트럼프", "트럼프)", "'", "''", '"',
+    "\\", "\\'", "트럼프' | '중국", "a:*B", "<->", "NEAR(a b)", "AND", "OR NOT", "*", "^", "%_%",
+    "\u200b", "\ufeff트럼프", "🙂", "트럼프\u0301",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+@pytest.mark.parametrize("field", ["title_body", "title", "body", "author"])
+def test_query_syntax_characters_are_searched_literally(client, search_board, query, field):
+    response = client.get("/", {"q": query, "field": field})
+    assert response.status_code == 200
+
+
+def test_query_operators_are_plain_text(search_board):
+    assert found_numbers("트럼프 & ", "title") == []  # "&" is a term, and no title has it
+    assert found_numbers("'일대일로'", "title") == [1]
+    assert found_numbers("트럼프-중국", "title") == []
+    assert found_numbers("트럼프:*", "title") == []
+
+
+def found_numbers(query, field):
+    found = search.search_posts(Post.objects.published(), query, field).order_by("-number")
+    return list(found.values_list("number", flat=True))
+
+
+def test_bulk_written_posts_are_found(db):
+    from django.utils import timezone
+
+    from articles import services
+
+    services.posts_bulk_write(
+        [
+            services.post_prepare(
+                title=f"대량 입력 {i}", author="가져온뉴스", published_at=timezone.now(),
+                body_html=f"<p>본문 키워드{i}</p>",
+            )
+            for i in range(3)
+        ]
+    )  # fmt: skip
+    assert found_numbers("대량", "title") == [3, 2, 1]
+    assert found_numbers("키워드1", "body") == [2]
