@@ -120,14 +120,27 @@ class BoardState:
         return max(1, bisect_right(self.anchors, -number, key=lambda a: -a))
 
 
+# The last state seen by this process: unpickling 50,000 anchors from the
+# shared cache on every request would cost more than the page query.
+_local: dict[str, BoardState] = {}
+
+
 def board_state(rows) -> BoardState:
     """Count and anchors of the unfiltered board rows, cached per board revision."""
     key = f"newsboard:board:{BoardRevision.current(rows.db)}:{settings.BOARD_PAGE_SIZE}"
-    state = cache.get(key)
     now = timezone.now()
-    if state is None or (state.valid_until is not None and state.valid_until <= now):
-        state = _compute_state(rows, now)
-        cache.set(key, state, timeout=24 * 3600)
+
+    def fresh(state):
+        return state is not None and (state.valid_until is None or now < state.valid_until)
+
+    state = _local.get(key)
+    if not fresh(state):
+        state = cache.get(key)
+        if not fresh(state):
+            state = _compute_state(rows, now)
+            cache.set(key, state, timeout=24 * 3600)
+        _local.clear()
+        _local[key] = state
     return state
 
 
@@ -146,12 +159,33 @@ def _compute_state(rows, now) -> BoardState:
         )
         anchors = [number for number, _ in cursor.fetchall()]
     count = rows.count() if anchors else 0
-    due = (
-        Post.objects.using(rows.db)
+    return BoardState(count=count, anchors=anchors, valid_until=next_scheduled(rows.db, now))
+
+
+def next_scheduled(using, now):
+    """When the next scheduled post goes public (None if none is waiting)."""
+    return (
+        Post.objects.using(using)
         .filter(status=Post.Status.PUBLISHED, published_at__gt=now)
         .aggregate(next=Min("published_at"))["next"]
     )
-    return BoardState(count=count, anchors=anchors, valid_until=due)
+
+
+_editions: dict[str, tuple[int, object]] = {}
+
+
+def board_edition(using="default") -> tuple[int, object]:
+    """(revision, next scheduled time): what a cached board page must match.
+
+    One primary-key read a request; the next scheduled time is looked up again
+    only when the revision changes or that time has come.
+    """
+    revision = BoardRevision.current(using)
+    now = timezone.now()
+    known = _editions.get(using)
+    if known is None or known[0] != revision or (known[1] is not None and known[1] <= now):
+        known = _editions[using] = (revision, next_scheduled(using, now))
+    return known
 
 
 # --- building a page --------------------------------------------------------

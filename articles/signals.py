@@ -9,11 +9,13 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import search
-from .models import ArticleBody, BoardRevision, Post
+from .models import ArticleBody, Author, BoardRevision, Post
 
 
 @receiver(post_save, sender=Post)
 @receiver(post_delete, sender=Post)
+@receiver(post_save, sender=ArticleBody)  # search results change with the body
+@receiver(post_save, sender=Author)  # the board shows authors' names
 def board_changed(sender, instance, using="default", raw=False, **kwargs):
     if not raw:
         BoardRevision.bump(using=using)

@@ -1,13 +1,18 @@
+import hashlib
+from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from . import search
 from .filters import PostFilter
 from .models import Post
-from .pagination import page_of, paginate
+from .pagination import board_edition, page_of, paginate
 from .text import summarize
 
 
@@ -53,10 +58,26 @@ def _board_context(filterset, page, notices) -> dict:
     }
 
 
+# Rendered board pages are kept this long at most: the "new" marks and the
+# HH:MM of today's posts depend on the clock, not only on the data.
+PAGE_TTL = 30
+
+
 def board(request):
+    # A rendered page is reused while the board's revision is the same, no
+    # scheduled post has come due, and PAGE_TTL has not passed: an edit shows
+    # on the very next request, and a hit costs one primary-key read.
+    revision, next_due = board_edition()
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    key = f"newsboard:page:{revision}:{path}"
+    now = timezone.now()
+    cached = cache.get(key)
+    if cached is not None and now < cached[1]:
+        return HttpResponse(cached[0])
+
     filterset, rows, notices = _board(request)
     page = _paginate(filterset, rows, request.GET.get("page"))
-    return render(
+    response = render(
         request,
         "articles/board.html",
         {
@@ -64,6 +85,11 @@ def board(request):
             "messages_list": [*filterset.messages(), page.message],
         },
     )
+    expires = now + timedelta(seconds=PAGE_TTL)
+    if next_due is not None:
+        expires = min(expires, next_due)
+    cache.set(key, (response.content, expires), PAGE_TTL)
+    return response
 
 
 def post_detail(request, number: int):

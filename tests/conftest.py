@@ -66,6 +66,13 @@ def _fresh_cache():
     """Each test starts with an empty cache (board anchors are cached per revision)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from articles import pagination
+
+    def clear():
+        cache.clear()
+        pagination._local.clear()
+        pagination._editions.clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()

@@ -174,3 +174,30 @@ def test_editing_through_the_service_shows_on_the_board(client, make_post):
     post = make_post(title="예전 제목")
     services.post_update(post=post, title="새 제목")
     assert "새 제목" in client.get("/").content.decode()
+
+
+def test_a_repeated_board_request_is_served_from_the_page_cache(client, make_post):
+    make_post(title="캐시된 글")
+    first = client.get("/", {"q": "캐시"})
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/", {"q": "캐시"})
+    assert again.content == first.content
+    assert len(queries) == 1  # the board revision, nothing else
+
+
+def test_an_edit_shows_on_the_very_next_request(client, make_post):
+    post = make_post(title="고치기 전 제목", body_html="<p>처음 본문</p>")
+    assert "고치기 전 제목" in client.get("/").content.decode()
+    assert numbers(client.get("/", {"q": "처음", "field": "body"})) == [post.number]
+    services.post_update(post=post, title="고친 뒤 제목")
+    assert "고친 뒤 제목" in client.get("/").content.decode()
+    services.body_save(post=post, html="<p>새 본문</p>")
+    assert numbers(client.get("/", {"q": "처음", "field": "body"})) == []
+
+
+def test_cached_pages_expire_so_new_marks_and_times_stay_right(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0), tick=False)
+    make_post(title="막 올라온 글", published_at=seoul(2025, 3, 1, 11, 0))
+    assert "new" in row_texts(client.get("/").content.decode())[0]
+    time_machine.move_to(seoul(2025, 3, 2, 11, 30), tick=False)  # 24.5 hours later
+    assert "new" not in row_texts(client.get("/").content.decode())[0]
