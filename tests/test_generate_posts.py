@@ -1,0 +1,70 @@
+import io
+
+from django.core.management import call_command
+
+from articles import generator
+from articles.models import Post
+
+
+def generate(count, seed=3):
+    out = io.StringIO()
+    call_command("generate_posts", count=count, seed=seed, batch=7, workers=1, verbosity=0, stdout=out)
+    return out.getvalue()
+
+
+def board():
+    return list(Post.objects.order_by("number").values_list("number", "title", "status", "is_notice"))
+
+
+def test_the_same_seed_gives_the_same_posts():
+    assert generator.post(3, 5, 100) == generator.post(3, 5, 100)
+    assert generator.post(3, 5, 100) != generator.post(4, 5, 100)
+
+
+def test_generated_posts_look_like_korean_news(db):
+    generate(40)
+    posts = Post.objects.select_related("body")
+    assert posts.count() == 40
+    assert all(500 <= len(p.body.text) for p in posts)
+    assert Post.objects.values("author").distinct().count() > 5
+    years = {p.published_at.year for p in posts}
+    assert len(years) >= 3
+    titles = " ".join(p.title for p in posts)
+    assert any(mark in titles for mark in ("[속보]", "[단독]", "[종합]", '"', "‘", "美", "中"))
+
+
+def test_rerunning_completes_a_board_without_duplicates(db):
+    generate(20)
+    first = board()
+    generate(20)
+    assert board() == first  # nothing added
+    generate(35)
+    numbers = [row[0] for row in board()]
+    assert numbers == list(range(1, 36))
+    assert board()[:20] == first
+
+
+def test_generation_after_existing_posts_takes_the_next_numbers(make_post):
+    make_post(number=46201)
+    generate(5)
+    assert list(Post.objects.order_by("number").values_list("number", flat=True)) == [
+        46201, 46202, 46203, 46204, 46205, 46206,
+    ]  # fmt: skip
+
+
+def test_an_interrupted_run_is_completed_exactly(db):
+    generate(35)
+    whole = board()
+    Post.objects.filter(number__gt=14).delete()  # as if killed after two batches of 7
+    generate(35)
+    assert board() == whole
+
+
+def test_generated_posts_are_searchable(db, client):
+    from articles import search
+
+    generate(10)
+    post = Post.objects.published().order_by("number").first()
+    word = sorted(t for t in search.tokens(post.title) if len(t) == 2)[0]
+    response = client.get("/", {"q": word, "field": "title"})
+    assert post.number in [row.number for row in response.context["page"].rows]
