@@ -1,9 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
 
-from . import search, services
+from . import importing, search, services
 from .models import ArticleBody, Author, Post
 
 
@@ -19,6 +27,31 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self.object_list[: self.CAP].count()
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="파일", help_text="JSONL, CSV, 또는 RSS/Atom 피드 파일.")
+    format = forms.ChoiceField(
+        label="형식",
+        required=False,
+        choices=[
+            ("", "파일 이름으로 판단"),
+            ("jsonl", "JSONL"),
+            ("csv", "CSV"),
+            ("feed", "RSS/Atom 피드"),
+        ],
+    )
+    dry_run = forms.BooleanField(label="점검만 (저장하지 않음)", required=False)
+    strict = forms.BooleanField(label="잘못된 행이 하나라도 있으면 저장하지 않음", required=False)
+
+
+def _format_of(name: str) -> str:
+    lowered = name.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    return "feed"
 
 
 class ArticleBodyInline(admin.StackedInline):
@@ -47,6 +80,7 @@ class PostAdmin(admin.ModelAdmin):
         "status_label",
         "is_notice",
         "view_count",
+        "preview_link",
     ]
     list_display_links = ["number", "title"]
     list_filter = ["status", "is_notice", "source_name"]
@@ -63,11 +97,67 @@ class PostAdmin(admin.ModelAdmin):
     ]
     inlines = [ArticleBodyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = ["publish", "hide", "pin_notice", "unpin_notice"]
+    actions = ["publish", "hide", "restore", "pin_notice", "unpin_notice"]
     ordering = ["-number"]
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+    @admin.display(description="미리보기")
+    def preview_link(self, post):
+        url = reverse("admin:articles_post_preview", args=[post.pk])
+        return format_html('<a href="{}">미리보기</a>', url)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="articles_post_preview",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="articles_post_import",
+            ),
+        ]
+        return own + super().get_urls()
+
+    @method_decorator(never_cache)
+    def preview_view(self, request, pk):
+        """Any post as readers would see it, drafts and scheduled ones included; never cached."""
+        post = get_object_or_404(Post.objects.select_related("author", "body"), pk=pk)
+        if not self.has_view_permission(request, post):
+            raise PermissionDenied
+        response = render(
+            request,
+            "articles/preview.html",
+            {"post": post, "body": getattr(post, "body", None), "opts": self.model._meta},
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def import_view(self, request):
+        """Upload a JSONL, CSV or feed file: the same import as `manage.py import_posts`."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        report = None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            fmt = form.cleaned_data["format"] or _format_of(upload.name)
+            rows = list(importing.READERS[fmt](upload.read()))
+            report = importing.import_rows(
+                rows, dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "게시글 가져오기",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/articles/post/import.html", context)
 
     def get_search_results(self, request, queryset, search_term):
         # A number finds that post; anything else searches titles through the
@@ -128,6 +218,12 @@ class PostAdmin(admin.ModelAdmin):
             services.posts_set_status(posts=queryset, status=Post.Status.HIDDEN),
             "숨겼습니다",
         )
+
+    @admin.action(description="선택한 숨김 글 되살리기", permissions=["change"])
+    def restore(self, request, queryset):
+        hidden = queryset.filter(status=Post.Status.HIDDEN)
+        count = services.posts_set_status(posts=hidden, status=Post.Status.PUBLISHED)
+        self._report(request, count, "되살렸습니다")
 
     @admin.action(description="선택한 글 공지로 고정", permissions=["change"])
     def pin_notice(self, request, queryset):

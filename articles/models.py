@@ -109,6 +109,10 @@ class Post(models.Model):
             models.Index(fields=["published_at"], name="post_published_at"),
             # The author filter of the search form and the admin.
             models.Index(fields=["author", "-number"], name="post_author_number"),
+            # Imports match rows without a number by their source URL.
+            models.Index(
+                fields=["source_url"], condition=~Q(source_url=""), name="post_source_url"
+            ),
         ]
 
     def __str__(self):

@@ -161,3 +161,44 @@ def test_view_on_site_links_to_the_article(editor_client, make_post):
     response = editor_client.get(link)
     assert response.status_code == 302
     assert response["Location"].endswith(post.get_absolute_url())
+
+
+def test_editors_restore_hidden_posts(editor_client, make_post):
+    hidden = make_post(status="hidden")
+    draft = make_post(status="draft")
+    response = _act(editor_client, "restore", [hidden, draft])
+    assert "게시글 1개를 되살렸습니다." in response.content.decode()
+    hidden.refresh_from_db()
+    draft.refresh_from_db()
+    assert (hidden.status, draft.status) == ("published", "draft")
+
+
+def test_staff_preview_drafts_and_the_preview_is_never_cached(editor_client, make_post):
+    draft = make_post(title="아직 안 낸 글", status="draft", body_html="<p>초안 본문</p>")
+    response = editor_client.get(f"/admin/articles/post/{draft.pk}/preview/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "아직 안 낸 글" in html and "<p>초안 본문</p>" in html and "임시저장" in html
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_readers_cannot_preview(client, make_post):
+    draft = make_post(status="draft")
+    response = client.get(f"/admin/articles/post/{draft.pk}/preview/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_admin_import_page_runs_the_same_import(editor_client, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = (
+        '{"title": "올린 글", "author": "KBS", "published_at": "2025-02-23T09:00:00+09:00"}\n'
+        '{"title": "", "author": "KBS", "published_at": "2025-02-23T09:00:00+09:00"}\n'
+    ).encode()
+    upload = SimpleUploadedFile("posts.jsonl", data, content_type="application/x-ndjson")
+    response = editor_client.post("/admin/articles/post/import/", {"file": upload, "format": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "새 글 1 · 바뀐 글 0 · 그대로 0 · 건너뜀 1" in html
+    assert "<td>2</td><td>제목이 없습니다</td>" in html
+    assert Post.objects.get().title == "올린 글"

@@ -1,0 +1,368 @@
+"""Import and export of posts: JSONL, CSV and RSS/Atom feeds.
+
+One row format (README, "Import and export"). Every row is checked first;
+bad rows are reported with their line (or entry) number and skipped, or with
+`strict` nothing is written. Good rows are written in batches, one transaction
+each, through the services' write path. A post is matched by number, else by
+source URL, else by title and time, so importing a file twice changes nothing
+and an import killed halfway can simply be run again.
+"""
+
+import csv
+import io
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .models import Post
+from .text import clean_line
+
+SEOUL = ZoneInfo(settings.TIME_ZONE)
+FIELDS = [
+    "number", "title", "author", "published_at", "status", "is_notice",
+    "source_name", "source_url", "reporter", "credits", "body_html",
+]  # fmt: skip
+LIMITS = {
+    "title": 300,
+    "author": 100,
+    "source_name": 100,
+    "source_url": 500,
+    "reporter": 100,
+    "credits": 500,
+}
+BATCH = 1_000
+_url = URLValidator(schemes=["http", "https"])
+
+
+class RowError(ValueError):
+    pass
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+    strict_failed: bool = False
+
+    def summary(self) -> str:
+        head = "점검만 했습니다 (저장하지 않음). " if self.dry_run or self.strict_failed else ""
+        return (
+            f"{head}새 글 {self.created:,} · 바뀐 글 {self.updated:,} · 그대로 {self.unchanged:,}"
+            f" · 건너뜀 {self.skipped:,} ({self.seconds:.1f}초)"
+        )
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
+    for line_no, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield line_no, RowError("UTF-8이 아닌 바이트가 있습니다")
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield line_no, RowError(f"JSON으로 읽을 수 없습니다 ({exc.msg})")
+            continue
+        yield (
+            line_no,
+            row if isinstance(row, dict) else RowError("한 줄에 JSON 객체 하나여야 합니다"),
+        )
+
+
+def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
+    lines = data.splitlines(keepends=True)
+    decoded, bad = [], {}
+    for line_no, raw in enumerate(lines, start=1):
+        try:
+            decoded.append(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            bad[line_no] = True
+            decoded.append("\n")
+    reader = csv.DictReader(io.StringIO("".join(decoded)))
+    for row in reader:
+        line_no = reader.line_num
+        if line_no in bad:
+            yield line_no, RowError("UTF-8이 아닌 바이트가 있습니다")
+        elif None in row:
+            yield line_no, RowError("머리글보다 칸이 많습니다")
+        elif any(value.strip() for value in row.values() if value):
+            yield line_no, row
+
+
+def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
+    import feedparser
+
+    feed = feedparser.parse(source)
+    if feed.bozo and not feed.entries:
+        yield 0, RowError(f"피드를 읽을 수 없습니다 ({feed.get('bozo_exception', '형식 오류')})")
+        return
+    outlet = feed.feed.get("title", "")
+    for entry_no, entry in enumerate(feed.entries, start=1):
+        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        content = entry.get("content")
+        yield (
+            entry_no,
+            {
+                "title": entry.get("title", ""),
+                "author": entry.get("author") or outlet or "피드",
+                "published_at": datetime(*parsed[:6], tzinfo=ZoneInfo("UTC")).isoformat()
+                if parsed
+                else "",
+                "source_name": outlet,
+                "source_url": entry.get("link", ""),
+                "body_html": content[0].get("value", "") if content else entry.get("summary", ""),
+            },
+        )
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "feed": read_feed}
+
+
+# --- checking --------------------------------------------------------------
+
+
+def _text(row: dict, name: str) -> str:
+    value = row.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise RowError(f"{name}: 글자여야 합니다")
+    return str(value)
+
+
+def check_row(row: dict) -> services.PreparedPost:
+    """A raw row as a PreparedPost, or RowError saying what is wrong in Korean."""
+    title = clean_line(_text(row, "title"))
+    if not title:
+        raise RowError("제목이 없습니다")
+    author = clean_line(_text(row, "author"))
+    if not author:
+        raise RowError("글쓴이가 없습니다")
+    for name, limit in LIMITS.items():
+        value = title if name == "title" else author if name == "author" else _text(row, name)
+        if len(value) > limit:
+            raise RowError(f"{name}: {limit}자를 넘습니다 ({len(value):,}자)")
+
+    number = row.get("number")
+    if number in (None, ""):
+        number = None
+    elif isinstance(number, bool) or not (isinstance(number, int) or str(number).strip().isdigit()):
+        raise RowError(f"번호는 양의 정수여야 합니다: {number!r}")
+    else:
+        number = int(str(number).strip())
+        if not 0 < number < 2**31:
+            raise RowError(f"번호는 양의 정수여야 합니다: {number!r}")
+
+    raw_date = _text(row, "published_at").strip()
+    try:
+        published_at = datetime.fromisoformat(raw_date.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(f"날짜를 읽을 수 없습니다: {raw_date!r}") from None
+    if timezone.is_naive(published_at):
+        published_at = published_at.replace(tzinfo=SEOUL)
+
+    status = _text(row, "status").strip() or Post.Status.PUBLISHED
+    if status not in Post.Status.values:
+        raise RowError(f"알 수 없는 상태입니다: {status!r} (draft, published, hidden)")
+
+    notice = row.get("is_notice", False)
+    if isinstance(notice, str):
+        if notice.strip().lower() not in {"", "0", "1", "true", "false"}:
+            raise RowError(f"공지 여부는 true 또는 false여야 합니다: {notice!r}")
+        notice = notice.strip().lower() in {"1", "true"}
+    elif not isinstance(notice, bool | int):
+        raise RowError("공지 여부는 true 또는 false여야 합니다")
+
+    source_url = _text(row, "source_url").strip()
+    if source_url:
+        try:
+            _url(source_url)
+        except ValidationError:
+            raise RowError(f"원문 주소가 http(s) 주소가 아닙니다: {source_url[:80]!r}") from None
+
+    return services.post_prepare(
+        number=number,
+        title=title,
+        author=author,
+        published_at=published_at,
+        status=status,
+        is_notice=bool(notice),
+        source_name=_text(row, "source_name"),
+        source_url=source_url,
+        reporter=_text(row, "reporter"),
+        credits=_text(row, "credits"),
+        body_html=_text(row, "body_html"),
+    )
+
+
+# --- writing ---------------------------------------------------------------
+
+
+def _key(post: services.PreparedPost):
+    if post.number is not None:
+        return ("number", post.number)
+    if post.source_url:
+        return ("source_url", post.source_url)
+    return ("title", post.title, post.published_at)
+
+
+def _existing(batch: list[services.PreparedPost]) -> dict:
+    numbers = [p.number for p in batch if p.number is not None]
+    urls = [p.source_url for p in batch if p.number is None and p.source_url]
+    titles = [p.title for p in batch if p.number is None and not p.source_url]
+    found = {}
+    posts = Post.objects.select_related("author", "body")
+    for post in posts.filter(number__in=numbers):
+        found[("number", post.number)] = post
+    for post in posts.filter(source_url__in=urls).order_by("number"):
+        found.setdefault(("source_url", post.source_url), post)
+    for post in posts.filter(title__in=titles).order_by("number"):
+        found.setdefault(("title", post.title, post.published_at), post)
+    return found
+
+
+def _differences(post: Post, new: services.PreparedPost) -> dict:
+    body = getattr(post, "body", None)
+    current = {
+        "title": post.title,
+        "author": post.author.name,
+        "published_at": post.published_at,
+        "status": post.status,
+        "is_notice": post.is_notice,
+        "source_name": post.source_name,
+        "source_url": post.source_url,
+        "html": body.html if body else "",
+        "credits": body.credits if body else "",
+        "reporter": body.reporter if body else "",
+    }
+    return {
+        name: getattr(new, name) for name, value in current.items() if getattr(new, name) != value
+    }
+
+
+def _write(batch: list[services.PreparedPost], report: Report) -> None:
+    with transaction.atomic():
+        existing = _existing(batch)
+        creates = []
+        for new in batch:
+            post = existing.get(_key(new))
+            if post is None:
+                creates.append(new)
+                continue
+            changes = _differences(post, new)
+            if not changes:
+                report.unchanged += 1
+                continue
+            body = {
+                name: changes.pop(name)
+                for name in ("html", "credits", "reporter")
+                if name in changes
+            }
+            services.post_update(
+                post=post,
+                body_html=body.get("html"),
+                credits=body.get("credits"),
+                reporter=body.get("reporter"),
+                **changes,
+            )
+            report.updated += 1
+        services.posts_bulk_write(creates)
+        report.created += len(creates)
+
+
+def _write_all(good, report, progress, batch_size) -> None:
+    for start in range(0, len(good), batch_size):
+        chunk = good[start : start + batch_size]
+        _write(chunk, report)
+        if progress:
+            progress(len(chunk))
+
+
+def import_rows(
+    rows: Iterable[tuple[int, dict | RowError]],
+    *,
+    dry_run: bool = False,
+    strict: bool = False,
+    progress=None,
+    batch_size: int = BATCH,
+) -> Report:
+    """Check every row, then (unless dry_run, or strict with bad rows) write the good ones."""
+    started = time.perf_counter()
+    report = Report(dry_run=dry_run)
+    good: list[services.PreparedPost] = []
+    seen: dict = {}
+    for line_no, row in rows:
+        try:
+            if isinstance(row, RowError):
+                raise row
+            post = check_row(row)
+            key = _key(post)
+            if key in seen:
+                raise RowError(f"{seen[key]}번째 줄과 같은 글입니다")
+            seen[key] = line_no
+            good.append(post)
+        except RowError as error:
+            report.errors.append((line_no, str(error)))
+            report.skipped += 1
+    if strict and report.errors:
+        report.strict_failed = True
+    elif dry_run:
+        # The same writes, rolled back: the report says exactly what would change.
+        with transaction.atomic():
+            _write_all(good, report, progress, batch_size)
+            transaction.set_rollback(True)
+    else:
+        _write_all(good, report, progress, batch_size)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- export -----------------------------------------------------------------
+
+
+def export_lines(batch_size: int = 2_000) -> Iterator[str]:
+    """Every post as one JSONL line, by number: what import_rows reads back."""
+    last = 0
+    posts = Post.objects.select_related("author", "body").order_by("number")
+    while True:
+        chunk = list(posts.filter(number__gt=last)[:batch_size])
+        if not chunk:
+            return
+        for post in chunk:
+            body = getattr(post, "body", None)
+            row = {
+                "number": post.number,
+                "title": post.title,
+                "author": post.author.name,
+                "published_at": timezone.localtime(post.published_at, SEOUL).isoformat(),
+                "status": post.status,
+                "is_notice": post.is_notice,
+                "source_name": post.source_name,
+                "source_url": post.source_url,
+                "reporter": body.reporter if body else "",
+                "credits": body.credits if body else "",
+                "body_html": body.html if body else "",
+            }
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        last = chunk[-1].number

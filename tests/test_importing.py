@@ -1,0 +1,219 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles import importing
+from articles.models import Post
+
+DATA = Path(__file__).parent / "data"
+
+
+def row(**fields):
+    base = {
+        "title": "중국 빅테크 투자",
+        "author": "랭크뉴스",
+        "published_at": "2025-02-23T18:40:00+09:00",
+        "body_html": "<p>본문</p>",
+    }
+    return {**base, **fields}
+
+
+def jsonl(tmp_path, rows, name="posts.jsonl"):
+    path = tmp_path / name
+    path.write_bytes(
+        b"".join(
+            r if isinstance(r, bytes) else (json.dumps(r, ensure_ascii=False) + "\n").encode()
+            for r in rows
+        )
+    )
+    return path
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_posts", *map(str, args), stdout=out, stderr=err, verbosity=0)
+    return out.getvalue(), err.getvalue()
+
+
+def board():
+    return list(
+        Post.objects.order_by("number").values_list(
+            "number", "title", "author__name", "published_at", "status", "is_notice",
+            "source_name", "source_url", "body__html", "body__reporter", "body__credits",
+        )
+    )  # fmt: skip
+
+
+def export(path=None):
+    out = io.StringIO()
+    if path:
+        call_command("export_posts", output=str(path), stderr=io.StringIO())
+        return Path(path).read_bytes()
+    call_command("export_posts", stdout=out)
+    return out.getvalue().encode()
+
+
+def test_a_jsonl_import_creates_posts_with_next_numbers(db, tmp_path):
+    path = jsonl(
+        tmp_path, [row(number=46201), row(title="두 번째 글", source_url="https://a.example/2")]
+    )
+    out, _ = run(path)
+    assert "새 글 2" in out
+    assert [(n, t) for n, t, *_ in board()] == [(46201, "중국 빅테크 투자"), (46202, "두 번째 글")]
+
+
+def test_importing_the_same_file_twice_changes_nothing(db, tmp_path):
+    path = jsonl(
+        tmp_path,
+        [
+            row(number=5),
+            row(title="주소로 찾는 글", source_url="https://a.example/x"),
+            row(title="번호도 주소도 없는 글"),
+        ],
+    )
+    run(path)
+    before = board()
+    out, _ = run(path)
+    assert "새 글 0 · 바뀐 글 0 · 그대로 3" in out
+    assert board() == before
+
+
+def test_a_changed_row_updates_its_post(db, tmp_path):
+    run(jsonl(tmp_path, [row(number=5)]))
+    out, _ = run(
+        jsonl(tmp_path, [row(number=5, title="고친 제목", body_html="<p>고친 본문</p>")], "b.jsonl")
+    )
+    assert "바뀐 글 1" in out
+    post = Post.objects.get(number=5)
+    assert post.title == "고친 제목" and post.body.html == "<p>고친 본문</p>"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (row(title=""), "제목이 없습니다"),
+        (row(published_at="어제"), "날짜를 읽을 수 없습니다"),
+        (row(status="deleted"), "알 수 없는 상태입니다"),
+        (row(title="가" * 301), "title: 300자를 넘습니다"),
+        (row(number="abc"), "번호는 양의 정수여야 합니다"),
+        (row(number=-3), "번호는 양의 정수여야 합니다"),
+        (row(number=0), "번호는 양의 정수여야 합니다"),
+        (row(number=1.5), "번호는 양의 정수여야 합니다"),
+        (row(source_url="javascript:alert(1)"), "원문 주소가 http(s) 주소가 아닙니다"),
+        (b'{"title": "\xff\xfe", "author": "x"}\n', "UTF-8이 아닌 바이트가 있습니다"),
+        (b"{not json}\n", "JSON으로 읽을 수 없습니다"),
+        (b"[1, 2]\n", "한 줄에 JSON 객체 하나여야 합니다"),
+    ],
+)
+def test_bad_rows_are_reported_with_their_line_and_skipped(db, tmp_path, bad, message):
+    path = jsonl(tmp_path, [row(number=1), bad, row(number=3)])
+    out, err = run(path)
+    assert f"{path}:2: {message}" in err
+    assert "새 글 2" in out and "건너뜀 1" in out
+    assert [n for n, *_ in board()] == [1, 3]
+
+
+def test_strict_writes_nothing_when_a_row_is_bad(db, tmp_path):
+    path = jsonl(tmp_path, [row(number=1), row(title="")])
+    with pytest.raises(CommandError):
+        run(path, "--strict")
+    assert board() == []
+
+
+def test_a_dry_run_reports_without_writing(db, tmp_path, make_post):
+    make_post(number=1, title="원래 제목")
+    before = board()
+    out, _ = run(jsonl(tmp_path, [row(number=1), row(number=2)]), "--dry-run")
+    assert "저장하지 않음" in out and "새 글 1 · 바뀐 글 1" in out
+    assert board() == before
+
+
+def test_a_csv_import_reports_physical_lines(db, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "number,title,author,published_at,status,is_notice,body_html\n"
+        '10,"쉼표, 그리고 ""따옴표""",KBS,2025-02-23T09:00:00+09:00,published,true,<p>본문</p>\n'
+        "11,,KBS,2025-02-23T09:00:00+09:00,published,false,\n",
+        encoding="utf-8",
+    )
+    _, err = run(path)
+    assert f"{path}:3: 제목이 없습니다" in err
+    post = Post.objects.get(number=10)
+    assert post.title == '쉼표, 그리고 "따옴표"' and post.is_notice
+
+
+def test_an_rss_feed_maps_entries_to_posts(db):
+    out, _ = run(DATA / "feed.xml")
+    assert "새 글 2" in out
+    post = Post.objects.get(source_url="https://news.kbs.co.kr/news/view.do?ncd=1")
+    assert post.title == "중국 빅테크, AI 투자 확대"
+    assert post.source_name == "KBS 뉴스" and post.author.name == "김효신"
+    assert post.body.html == "<p>알리바바가 3년간 <b>220조 원</b>을 투자한다.</p>"
+    assert post.published_at.isoformat() == "2025-02-23T09:30:00+00:00"
+    assert (
+        Post.objects.get(source_url__endswith="ncd=2").body.text
+        == "교황이 밤새 편히 쉬었다고 교황청이 밝혔다."
+    )
+    out, _ = run(DATA / "feed.xml")
+    assert "그대로 2" in out
+
+
+def test_an_atom_feed_is_read_too(db):
+    run(DATA / "feed.atom", "--format", "feed")
+    post = Post.objects.get()
+    assert (
+        post.title == '美국무, 우크라에 "분쟁 종식"'
+        and post.source_url == "https://www.yna.co.kr/view/1"
+    )
+
+
+def test_a_missing_file_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="파일을 읽을 수 없습니다"):
+        run("/nonexistent/posts.jsonl")
+
+
+def test_export_then_import_then_export_is_byte_identical(demo_board, tmp_path, make_post):
+    make_post(
+        number=7,
+        title="숨긴 공지",
+        status="hidden",
+        is_notice=True,
+        source_url="https://a.example/7",
+    )
+    make_post(
+        number=8,
+        title="임시 글",
+        status="draft",
+        body_html='<p>링크 <a href="https://a.example/">여기</a></p>',
+    )
+    first = export(tmp_path / "a.jsonl")
+    before = board()
+    Post.objects.all().delete()
+    run(tmp_path / "a.jsonl")
+    assert board() == before
+    assert export() == first
+
+
+def test_an_import_killed_between_batches_can_be_run_again(db, tmp_path, monkeypatch):
+    rows = [row(title=f"글 {i}", source_url=f"https://a.example/{i}") for i in range(25)]
+    path = jsonl(tmp_path, rows)
+    real_write, calls = importing._write, []
+
+    def failing_write(batch, report):
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("killed")
+        real_write(batch, report)
+
+    monkeypatch.setattr(importing, "_write", failing_write)
+    with pytest.raises(RuntimeError):
+        run(path, "--batch", "10")
+    assert Post.objects.count() == 20  # two whole batches, nothing of the third
+    monkeypatch.setattr(importing, "_write", real_write)
+    run(path, "--batch", "10")
+    urls = list(Post.objects.values_list("source_url", flat=True))
+    assert sorted(urls) == sorted(r["source_url"] for r in rows)
+    assert sorted(Post.objects.values_list("number", flat=True)) == list(range(1, 26))
