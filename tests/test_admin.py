@@ -202,3 +202,18 @@ def test_the_admin_import_page_runs_the_same_import(editor_client, db):
     assert "새 글 1 · 바뀐 글 0 · 그대로 0 · 건너뜀 1" in html
     assert "<td>2</td><td>제목이 없습니다</td>" in html
     assert Post.objects.get().title == "올린 글"
+
+
+def test_deleting_asks_for_confirmation_and_is_logged(client, django_user_model, make_post):
+    from django.contrib.admin.models import DELETION, LogEntry
+
+    admin_user = django_user_model.objects.create_superuser("boss", password="pw-boss-1234")
+    client.force_login(admin_user)
+    post = make_post(title="지울 글")
+    url = f"/admin/articles/post/{post.pk}/delete/"
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and "지울 글" in confirm.content.decode()
+    assert Post.objects.filter(pk=post.pk).exists()  # asking deletes nothing
+    client.post(url, {"post": "yes"})
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert LogEntry.objects.filter(action_flag=DELETION, object_repr__contains="지울 글").exists()
