@@ -208,8 +208,30 @@ def main():
     # --- throughput under gunicorn -------------------------------------------
     html = get("/").content
     throughput = gunicorn_throughput(len(html))
+    writes = write_throughput()
 
-    write_report(results, throughput, board.count, deep, plans)
+    write_report(results, throughput, board.count, deep, plans, writes)
+
+
+def write_throughput():
+    """generate_posts and import_posts into a scratch database, against storing alone."""
+    import json
+
+    import psycopg
+
+    name = f"{DB_NAME}_writes"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    out = subprocess.run(
+        [PY, "bench/writes.py"], cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def gunicorn_throughput(size):
@@ -263,7 +285,7 @@ def gunicorn_throughput(size):
         proc.wait(timeout=30)
 
 
-def write_report(results, throughput, count, deep, plans):
+def write_report(results, throughput, count, deep, plans, writes):
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -308,6 +330,18 @@ def write_report(results, throughput, count, deep, plans):
             f"| board page 1 | {b_rps:,.0f} | {b_err} | {b_rps / s_rps:.3f} |",
             "",
             f"Worker RSS after the run: {', '.join(f'{r:.0f} MB' for r in throughput['rss'])}.",
+        ]
+    if writes:
+        store = writes["store"]
+        lines += [
+            "",
+            f"## Writing posts with bodies ({writes['count']:,} posts into an empty database)",
+            "",
+            "| path | posts/s | ratio |",
+            "| --- | ---: | ---: |",
+            f"| storing already prepared posts (COPY of posts, bodies, tokens) | {store:,.0f} | baseline |",
+            f"| `generate_posts` (generate, sanitise, derive text and tokens, store) | {writes['generate']:,.0f} | {writes['generate'] / store:.3f} |",
+            f"| `import_posts` of the same posts as JSONL | {writes['import']:,.0f} | {writes['import'] / store:.3f} |",
         ]
     lines += ["", "## Query plans (EXPLAIN ANALYZE, this run)", ""]
     for name, plan in plans.items():

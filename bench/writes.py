@@ -1,0 +1,61 @@
+"""Write throughput, run by bench/run.py against a scratch database (DATABASE_URL).
+
+Prints one JSON object: posts per second for generate_posts, for import_posts
+of the same posts as JSONL, and for the baseline: storing the same posts
+already prepared (no sanitising, text or tokens), the database's share alone.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsboard.settings")
+COUNT = int(os.environ.get("BENCH_WRITES", "20000"))
+
+
+def main():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from articles import generator, services
+
+    def empty():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE articles_search, articles_articlebody, articles_post, articles_author,"
+                " articles_boardrevision"
+            )
+
+    call_command("migrate", verbosity=0)
+    empty()
+    started = time.perf_counter()
+    call_command("generate_posts", count=COUNT, seed=9, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    generate = COUNT / (time.perf_counter() - started)
+
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as dump:
+        path = dump.name
+    call_command("export_posts", output=path, stderr=open(os.devnull, "w"))  # noqa: SIM115
+    empty()
+    started = time.perf_counter()
+    call_command("import_posts", path, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    imported = COUNT / (time.perf_counter() - started)
+    Path(path).unlink()
+
+    prepared = [services.post_prepare(**generator.post(9, i, COUNT)) for i in range(COUNT)]
+    empty()
+    started = time.perf_counter()
+    for start in range(0, COUNT, 1000):
+        services.posts_bulk_write(prepared[start : start + 1000])
+    stored = COUNT / (time.perf_counter() - started)
+    print(json.dumps({"generate": generate, "import": imported, "store": stored, "count": COUNT}))
+
+
+if __name__ == "__main__":
+    main()
