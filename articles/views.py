@@ -1,13 +1,19 @@
 import hashlib
+import html
+import json
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from . import search
 from .filters import PostFilter
@@ -92,6 +98,47 @@ def board(request):
     return response
 
 
+_FIRST_IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
+
+
+def _link_preview(request, post, body, summary) -> dict:
+    """Open Graph, Twitter card and JSON-LD NewsArticle for an article page."""
+    url = request.build_absolute_uri(post.get_absolute_url())
+    found = _FIRST_IMAGE.search(body.html) if body else None
+    image = (
+        html.unescape(found.group(1))
+        if found
+        else request.build_absolute_uri(static("og-default.png"))
+    )
+    published = timezone.localtime(post.published_at).isoformat()
+    publisher = {"@type": "Organization", "name": settings.SITE_NAME}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": post.title[:110],
+        "description": summary,
+        "datePublished": published,
+        "dateModified": timezone.localtime(post.updated_at).isoformat(),
+        "author": {"@type": "Person" if body and body.reporter else "Organization",
+                   "name": (body.reporter if body and body.reporter else post.author.name)},
+        "publisher": publisher,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "image": [image],
+        "inLanguage": "ko",
+    }  # fmt: skip
+    # JSON inside <script>: escape what could close the element or start markup.
+    json_ld = json.dumps(data, ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        json_ld = json_ld.replace(char, escaped)
+    return {
+        "canonical_url": url,
+        "og_image": image,
+        "published_iso": published,
+        "json_ld": mark_safe(json_ld),
+        "site_name": settings.SITE_NAME,
+    }
+
+
 def post_detail(request, number: int):
     post = get_object_or_404(
         Post.objects.published().select_related("author", "body"), number=number
@@ -105,6 +152,7 @@ def post_detail(request, number: int):
     page_number = page_of(post, rows, unfiltered=not filterset.is_active)
     page = _paginate(filterset, rows, str(page_number))
     body = getattr(post, "body", None)
+    summary = summarize(body.text) if body else ""
     return render(
         request,
         "articles/post_detail.html",
@@ -112,7 +160,8 @@ def post_detail(request, number: int):
             **_board_context(filterset, page, notices),
             "post": post,
             "body": body,
-            "summary": summarize(body.text) if body else "",
+            "summary": summary,
+            **_link_preview(request, post, body, summary),
             "newer": newer,
             "older": older,
             "list_url": page.url(page.number),

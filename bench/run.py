@@ -316,7 +316,7 @@ def write_report(results, throughput, count, deep, plans, writes):
         "| --- | ---: | ---: | ---: |",
     ]
     for name, ours, base, _note in results:
-        ratio = f"{ours[0] / base[0]:.3f}" if base else "baseline"
+        ratio = f"{ours[0] / base[0]:.3g}" if base else "baseline"
         lines.append(f"| {name} | {ours[0]:.2f} | {ours[1]:.2f} | {ratio} |")
     if throughput:
         (b_rps, b_err), (s_rps, s_err) = throughput["board"], throughput["static"]
