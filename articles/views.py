@@ -59,6 +59,7 @@ def _board_context(filterset, page, notices) -> dict:
         "field_choices": search.FIELDS.items(),
         "current_field": data.get("field") or search.DEFAULT_FIELD,
         "current_q": filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
+        "feed_url": reverse("articles:feed") + (f"?{urlencode(params)}" if params else ""),
         "current_date_from": params.get("date_from", ""),
         "current_date_to": params.get("date_to", ""),
     }

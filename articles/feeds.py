@@ -1,0 +1,66 @@
+"""/feed/: an Atom feed of the board, honouring every board filter."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+
+from .filters import PostFilter
+from .models import Post
+from .text import summarize
+
+FEED_SIZE = 50
+
+
+class BoardFeed(Feed):
+    feed_type = Atom1Feed
+    language = "ko"
+
+    def get_object(self, request):
+        # The feed object is shared between requests: keep everything per request in obj.
+        queryset = Post.objects.published().select_related("author", "body")
+        return PostFilter(request.GET, queryset=queryset)
+
+    def title(self, filterset):
+        q = filterset.form.cleaned_data.get("q") if filterset.terms else ""
+        return f"{settings.SITE_NAME}: ‘{q}’ 검색" if q else f"{settings.SITE_NAME} 게시판"
+
+    def subtitle(self, filterset):
+        return (
+            "뉴스보드의 새 글" if not filterset.terms else self.title(filterset) + " 결과의 새 글"
+        )
+
+    def link(self, filterset):
+        params = filterset.params()
+        board = reverse("articles:board")
+        return f"{board}?{urlencode(params)}" if params else board
+
+    def feed_url(self, filterset):
+        params = filterset.params()
+        feed = reverse("articles:feed")
+        return f"{feed}?{urlencode(params)}" if params else feed
+
+    def items(self, filterset):
+        return filterset.qs.order_by("-number")[:FEED_SIZE]
+
+    def item_title(self, post):
+        return post.title
+
+    def item_description(self, post):
+        body = getattr(post, "body", None)
+        return summarize(body.text, 300) if body else ""
+
+    def item_pubdate(self, post):
+        return timezone.localtime(post.published_at)  # written with +09:00
+
+    def item_updateddate(self, post):
+        return timezone.localtime(post.updated_at)
+
+    def item_author_name(self, post):
+        return post.author.name
+
+    def item_guid(self, post):
+        return post.get_absolute_url()

@@ -1,0 +1,63 @@
+"""/feed/: Atom, newest 50 public posts, every board filter honoured; parsed with feedparser."""
+
+import datetime as dt
+
+import feedparser
+
+from .conftest import seoul
+
+
+def parse(client, params=None):
+    response = client.get("/feed/", params or {})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    return feedparser.parse(response.content)
+
+
+def test_the_feed_has_the_newest_50_public_posts_in_order(client, make_post):
+    posts = [make_post(title=f"소식 {i}") for i in range(55)]
+    make_post(title="숨긴 글", status="hidden")
+    feed = parse(client)
+    assert feed.feed.title == "뉴스보드 게시판"
+    assert [e.title for e in feed.entries] == [p.title for p in reversed(posts)][:50]
+    assert feed.entries[0].link == f"http://testserver{posts[-1].get_absolute_url()}"
+
+
+def test_the_feed_honours_the_search_and_dates(client, make_post):
+    make_post(title="트럼프 관세", published_at=seoul(2025, 2, 1, 9))
+    make_post(title="트럼프 회담", published_at=seoul(2025, 2, 3, 9))
+    make_post(title="날씨", published_at=seoul(2025, 2, 3, 10))
+    feed = parse(client, {"q": "트럼프", "field": "title", "date_from": "2025-02-02"})
+    assert [e.title for e in feed.entries] == ["트럼프 회담"]
+    assert feed.feed.title == "뉴스보드: ‘트럼프’ 검색"
+
+
+def test_feed_times_are_in_seoul_and_exact(client, make_post):
+    make_post(
+        title="아침 기사", published_at=seoul(2025, 2, 23, 7, 5), body_html="<p>요약될 본문</p>"
+    )
+    (entry,) = parse(client).entries
+    assert entry.published == "2025-02-23T07:05:00+09:00"
+    published = dt.datetime(*entry.published_parsed[:6], tzinfo=dt.UTC)
+    assert published == dt.datetime(2025, 2, 22, 22, 5, tzinfo=dt.UTC)
+    assert entry.summary == "요약될 본문"
+    assert entry.author == "테스트뉴스"
+
+
+def test_the_board_links_its_feed_for_the_current_search(client, make_post):
+    make_post(title="트럼프 관세")
+    html = client.get("/", {"q": "트럼프"}).content.decode()
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="‘트럼프’ 검색 구독" href="/feed/?q=%ED%8A%B8%EB%9F%BC%ED%94%84">'
+        in html
+    )
+    assert (
+        '<a class="reset feed-link" href="/feed/?q=%ED%8A%B8%EB%9F%BC%ED%94%84">이 검색 구독</a>'
+        in html
+    )
+
+
+def test_a_bad_feed_query_still_gives_a_feed(client, make_post):
+    make_post()
+    feed = parse(client, {"date_from": "2025-13-40", "q": "x" * 500, "field": "nope"})
+    assert len(feed.entries) == 1
