@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sitemaps, views
 from .feeds import BoardFeed
 
 app_name = "articles"
@@ -9,4 +9,7 @@ urlpatterns = [
     path("", views.board, name="board"),
     path("posts/<int:number>/", views.post_detail, name="detail"),
     path("feed/", BoardFeed(), name="feed"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap-section"),
 ]

@@ -169,3 +169,16 @@ def post_detail(request, number: int):
             "messages_list": filterset.messages(),
         },
     )
+
+
+def robots_txt(request):
+    """Crawlers: articles yes; search results and the admin no."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /*?q=",
+        "Disallow: /*&q=",
+        "Disallow: /feed/",
+        f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

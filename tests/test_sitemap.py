@@ -1,0 +1,62 @@
+"""/sitemap.xml and /robots.txt, parsed as a crawler would."""
+
+import xml.etree.ElementTree as ET
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import sitemaps
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return ET.fromstring(response.content)
+
+
+def test_the_index_lists_sections_with_lastmod_and_each_lists_its_posts(
+    client, make_post, monkeypatch
+):
+    monkeypatch.setattr(sitemaps, "SECTION", 10)
+    posts = [make_post() for _ in range(25)]
+    make_post(number=40, status="hidden")
+    root = xml(client, "/sitemap.xml")
+    locs = [e.findtext("s:loc", namespaces=NS) for e in root.findall("s:sitemap", NS)]
+    assert locs == [f"http://testserver/sitemap-posts-{i}.xml" for i in range(3)]
+    assert all(e.findtext("s:lastmod", namespaces=NS) for e in root.findall("s:sitemap", NS))
+    seen = []
+    for loc in locs:
+        section = xml(client, loc.removeprefix("http://testserver"))
+        seen += [u.findtext("s:loc", namespaces=NS) for u in section.findall("s:url", NS)]
+    assert seen == [f"http://testserver{p.get_absolute_url()}" for p in posts]
+
+
+def test_the_index_costs_the_same_queries_at_any_size(client, make_post, monkeypatch):
+    monkeypatch.setattr(sitemaps, "SECTION", 10)
+    make_post()
+
+    def count():
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/sitemap.xml")
+        return len(queries)
+
+    few = count()
+    for _ in range(60):
+        make_post()
+    assert count() == few
+
+
+def test_unknown_sections_are_404(client, db):
+    assert client.get("/sitemap-posts-abc.xml").status_code == 404
+    assert client.get("/sitemap-posts-99999999.xml").status_code == 404
+
+
+def test_robots_keep_crawlers_out_of_search_and_admin(client, db):
+    text = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in text and "Disallow: /*?q=" in text
+    assert "Sitemap: http://testserver/sitemap.xml" in text
