@@ -2,14 +2,16 @@ from django.urls import path
 
 from . import sitemaps, views
 from .feeds import BoardFeed
+from .http import public_page
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.board, name="board"),
     path("posts/<int:number>/", views.post_detail, name="detail"),
-    path("feed/", BoardFeed(), name="feed"),
+    path("posts/<int:number>/view.gif", views.count_view, name="count-view"),
+    path("feed/", public_page(BoardFeed()), name="feed"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", sitemaps.index, name="sitemap"),
-    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap-section"),
+    path("sitemap.xml", public_page(sitemaps.index), name="sitemap"),
+    path("sitemap-<str:section>.xml", public_page(sitemaps.section), name="sitemap-section"),
 ]

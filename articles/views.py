@@ -1,12 +1,9 @@
-import hashlib
 import html
 import json
 import re
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,11 +11,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 
 from . import search
 from .filters import PostFilter
+from .http import public_page
 from .models import Post
-from .pagination import board_edition, page_of, paginate
+from .pagination import page_of, paginate
 from .text import summarize
 
 
@@ -65,26 +64,11 @@ def _board_context(filterset, page, notices) -> dict:
     }
 
 
-# Rendered board pages are kept this long at most: the "new" marks and the
-# HH:MM of today's posts depend on the clock, not only on the data.
-PAGE_TTL = 30
-
-
+@public_page
 def board(request):
-    # A rendered page is reused while the board's revision is the same, no
-    # scheduled post has come due, and PAGE_TTL has not passed: an edit shows
-    # on the very next request, and a hit costs one primary-key read.
-    revision, next_due = board_edition()
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    key = f"newsboard:page:{revision}:{path}"
-    now = timezone.now()
-    cached = cache.get(key)
-    if cached is not None and now < cached[1]:
-        return HttpResponse(cached[0])
-
     filterset, rows, notices = _board(request)
     page = _paginate(filterset, rows, request.GET.get("page"))
-    response = render(
+    return render(
         request,
         "articles/board.html",
         {
@@ -92,11 +76,6 @@ def board(request):
             "messages_list": [*filterset.messages(), page.message],
         },
     )
-    expires = now + timedelta(seconds=PAGE_TTL)
-    if next_due is not None:
-        expires = min(expires, next_due)
-    cache.set(key, (response.content, expires), PAGE_TTL)
-    return response
 
 
 _FIRST_IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
@@ -140,12 +119,11 @@ def _link_preview(request, post, body, summary) -> dict:
     }
 
 
+@public_page
 def post_detail(request, number: int):
     post = get_object_or_404(
         Post.objects.published().select_related("author", "body"), number=number
     )
-    Post.objects.filter(pk=post.pk).update(view_count=F("view_count") + 1)
-    post.view_count += 1
 
     filterset, rows, notices = _board(request)
     newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
@@ -171,6 +149,7 @@ def post_detail(request, number: int):
     )
 
 
+@public_page
 def robots_txt(request):
     """Crawlers: articles yes; search results and the admin no."""
     lines = [
@@ -182,3 +161,37 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# 조회: counted by a beacon image, so that article pages can be cached (by the
+# page cache, browsers or a CDN) and still count. An <img> works without
+# JavaScript. Crawlers, and the same browser within a day, are not counted.
+_CRAWLER = re.compile(
+    r"bot|crawl|spider|slurp|preview|scrap|facebookexternalhit|kakaotalk|yeti|daum|"
+    r"headless|python-requests|curl|wget|httpclient|go-http|java/",
+    re.IGNORECASE,
+)
+_GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+SEEN_FOR = 24 * 3600
+
+
+@never_cache
+def count_view(request, number: int):
+    response = HttpResponse(_GIF, content_type="image/gif")
+    cookie = f"nb_seen_{number}"
+    agent = request.headers.get("User-Agent", "")
+    if (
+        request.method == "GET"
+        and agent
+        and not _CRAWLER.search(agent)
+        and cookie not in request.COOKIES
+    ):
+        # F() makes the increment one UPDATE: concurrent views never lose a count.
+        Post.objects.published().filter(number=number).update(view_count=F("view_count") + 1)
+        response.set_cookie(
+            cookie, "1", max_age=SEEN_FOR, path=reverse("articles:detail", args=[number]),
+            httponly=True, samesite="Lax",
+        )  # fmt: skip
+    return response

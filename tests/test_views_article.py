@@ -22,15 +22,6 @@ def test_the_demo_article_shows_title_meta_body_and_source(client, demo_board):
     assert 'href="https://news.kbs.co.kr/" rel="noopener nofollow">KBS 원문 보기</a>' in html
 
 
-def test_the_view_count_goes_up_on_each_view(client, make_post):
-    post = make_post()
-    client.get(post.get_absolute_url())
-    response = client.get(post.get_absolute_url())
-    assert "<dt>조회</dt><dd>2</dd>" in response.content.decode()
-    post.refresh_from_db()
-    assert post.view_count == 2
-
-
 def test_previous_and_next_follow_the_board_order(client, make_post):
     a, b, c = make_post(), make_post(), make_post()
     response = client.get(b.get_absolute_url())

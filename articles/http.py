@@ -1,0 +1,69 @@
+"""HTTP caching of public pages: a shared page cache, validators and Cache-Control.
+
+A rendered page (board, article, feed, sitemap) is reused while the board's
+revision is the same, no scheduled post has come due and PAGE_TTL has not
+passed, so an edit shows on the very next request and a hit costs one
+primary-key read. Responses carry Last-Modified (when the page was rendered);
+Django's ConditionalGetMiddleware adds an ETag and answers 304. Readers' pages
+may be kept briefly by browsers and a CDN; staff responses never are.
+"""
+
+import hashlib
+from datetime import timedelta
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from .pagination import board_edition
+
+# The "new" marks and the HH:MM of today's posts depend on the clock, not only
+# on the data: a rendered page is kept this long at most.
+PAGE_TTL = 30
+PUBLIC = f"public, max-age={PAGE_TTL}, stale-while-revalidate={PAGE_TTL * 10}"
+PRIVATE = "private, no-store"
+
+
+def set_cache_headers(request, response) -> None:
+    user = getattr(request, "user", None)
+    staff = user is not None and user.is_authenticated and user.is_staff
+    response["Cache-Control"] = PRIVATE if staff else PUBLIC
+
+
+def public_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        revision, next_due = board_edition()
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"newsboard:page:{revision}:{path}"
+        now = timezone.now()
+        cached = cache.get(key)
+        if cached is not None and now < cached["expires"]:
+            response = HttpResponse(cached["content"], content_type=cached["type"])
+            rendered = cached["rendered"]
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            rendered = now
+            if response.status_code == 200 and not response.streaming:
+                expires = now + timedelta(seconds=PAGE_TTL)
+                if next_due is not None:
+                    expires = min(expires, next_due)
+                entry = {
+                    "content": response.content,
+                    "type": response["Content-Type"],
+                    "expires": expires,
+                    "rendered": rendered,
+                }
+                cache.set(key, entry, PAGE_TTL)
+        if response.status_code == 200:
+            response["Last-Modified"] = http_date(rendered.timestamp())
+            set_cache_headers(request, response)
+        return response
+
+    return wrapper

@@ -1,0 +1,45 @@
+"""Validators, 304s and Cache-Control on the public pages."""
+
+import pytest
+
+from articles import services
+
+
+@pytest.mark.parametrize("url", ["/", "/?q=소식", "/feed/", "/sitemap.xml", "/robots.txt"])
+def test_public_pages_have_validators_and_cdn_friendly_cache_control(client, make_post, url):
+    make_post(title="소식")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["ETag"] and response["Last-Modified"]
+    assert response["Cache-Control"] == "public, max-age=30, stale-while-revalidate=300"
+
+
+def test_a_304_round_trip_with_if_none_match(client, make_post):
+    post = make_post()
+    first = client.get(post.get_absolute_url())
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_a_304_round_trip_with_if_modified_since(client, make_post):
+    make_post()
+    first = client.get("/")
+    again = client.get("/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304
+
+
+def test_the_next_response_after_an_edit_is_fresh(client, make_post):
+    post = make_post(title="처음 제목")
+    first = client.get("/")
+    services.post_update(post=post, title="고친 제목")
+    again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert "고친 제목" in again.content.decode()
+    article = client.get(post.get_absolute_url())
+    assert "고친 제목" in article.content.decode()
+
+
+def test_staff_responses_are_private_and_never_stored(editor_client, make_post):
+    post = make_post()
+    for url in ["/", post.get_absolute_url()]:
+        assert editor_client.get(url)["Cache-Control"] == "private, no-store"
