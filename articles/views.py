@@ -4,6 +4,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -195,3 +196,14 @@ def count_view(request, number: int):
             httponly=True, samesite="Lax",
         )  # fmt: skip
     return response
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -33,6 +33,8 @@ os.environ.update(
     DEBUG="0",
     SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789"),
     ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+    SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
+    SECURE_COOKIES="0",
     DJANGO_SETTINGS_MODULE="newsboard.settings",
     LOG_LEVEL="WARNING",
 )

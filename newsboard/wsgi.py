@@ -1,7 +1,13 @@
 import os
+import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsboard.settings")
 
-application = get_wsgi_application()
+try:
+    application = get_wsgi_application()
+except ImproperlyConfigured as exc:  # a clear line for the operator, not a traceback
+    sys.stderr.write(f"newsboard cannot start: {exc}\n")
+    sys.exit(1)

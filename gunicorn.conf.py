@@ -1,0 +1,25 @@
+"""gunicorn settings for newsboard: `gunicorn newsboard.wsgi` reads this file.
+
+Every value can be overridden with GUNICORN_* environment variables or on the
+command line.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers, one per core plus one: the app is CPU-bound and its database
+# calls are short. Each worker keeps its own database connection.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
+max_requests_jitter = max_requests // 10
+# One line per request on stdout, with its duration in microseconds (%(D)s).
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# `kill -HUP <master>` reloads the code gracefully: new workers start before old ones stop.
+preload_app = False

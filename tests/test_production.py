@@ -1,0 +1,179 @@
+"""Production settings, security headers, login throttling, health checks, the cache switch."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#v9!kq2$Lr8@pZ3^mW6&nB1*cT4(yH0)uJ5-eG7+fD2=sA9_oI3~lK8",
+    "ALLOWED_HOSTS": "news.example.com",
+}
+
+
+def manage(*args, env):
+    unset = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_check_deploy_reports_nothing_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_settings(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"newsboard cannot start: {missing} is not set")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def pages(make_post):
+    post = make_post()
+    return ["/", post.get_absolute_url(), "/posts/999999/"]
+
+
+def test_security_headers_on_the_board_an_article_and_an_error_page(client, pages):
+    for url in pages:
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        assert (
+            "default-src 'self'" in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
+        )
+        assert "unsafe-inline" not in csp
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_have_no_inline_script_or_style(client, pages):
+    import re
+
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*(src=|application/ld\+json))", html), url
+        assert "<style" not in html and " style=" not in html, url
+
+
+def test_hsts_over_tls(client, pages, settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    response = client.get("/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_admin_logins_are_locked_out_after_repeated_failures(client, django_user_model, settings):
+    django_user_model.objects.create_superuser("boss", password="right-password-123")
+    codes = [
+        client.post("/admin/login/", {"username": "boss", "password": "wrong"}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert codes == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    locked = client.post("/admin/login/", {"username": "boss", "password": "right-password-123"})
+    assert locked.status_code == 429
+
+
+def test_healthz_answers_200_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok\n"
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
+    from articles import views
+
+    class Unreachable:
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "connection", Unreachable())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content == b"database unavailable\n"
+
+
+def test_the_cache_backend_follows_redis_url():
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    env = {**os.environ, "DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
+                         env={**env, "DJANGO_SETTINGS_MODULE": "newsboard.settings"}, capture_output=True, text=True)  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "newsboard.cache.ResilientRedisCache", out.stderr
+
+
+def _redis_cache(settings, location):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsboard.cache.ResilientRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    return caches["default"]
+
+
+def test_pages_are_cached_in_redis_when_it_is_there(client, make_post, settings):
+    cache = _redis_cache(settings, "redis://127.0.0.1:6379/15")
+    cache.clear()
+    make_post(title="레디스에 담긴 글")
+    assert client.get("/").status_code == 200
+    keys = cache._cache.get_client(write=False).keys("*")
+    assert any(b"newsboard:page:" in key for key in keys), keys
+    cache.clear()
+
+
+def test_the_site_still_answers_when_redis_is_down(client, make_post, settings):
+    _redis_cache(settings, "redis://127.0.0.1:1/0")  # nothing listens there
+    make_post(title="레디스 없이도")
+    response = client.get("/")
+    assert response.status_code == 200 and "레디스 없이도" in response.content.decode()
+    assert client.get("/", {"q": "레디스"}).status_code == 200
+
+
+def test_the_router_reads_from_the_replica_until_the_request_writes(settings, db):
+    from articles.models import Post
+    from newsboard import routers
+
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    router = routers.PrimaryReplicaRouter()
+    routers.new_request()
+    assert router.db_for_read(Post) == "replica"
+    assert router.db_for_write(Post) == "default"
+    assert router.db_for_read(Post) == "default"  # read-your-writes within the request
+    routers.new_request()
+    assert router.db_for_read(Post) == "replica"
+    assert router.allow_migrate("replica", "articles") is False
+
+
+def test_without_a_replica_everything_uses_the_primary(db):
+    from articles.models import Post
+    from newsboard import routers
+
+    routers.new_request()
+    assert routers.PrimaryReplicaRouter().db_for_read(Post) == "default"
+
+
+def test_a_replica_url_adds_a_mirrored_alias():
+    code = "from django.conf import settings; d = settings.DATABASES['replica']; print(d['HOST'], d['TEST']['MIRROR'])"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_REPLICA_URL": "postgres://reader@replica.internal:5432/newsboard",
+    }
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
+                         env={**env, "DJANGO_SETTINGS_MODULE": "newsboard.settings"}, capture_output=True, text=True)  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "replica.internal default", (
+        out.stderr
+    )
