@@ -41,6 +41,8 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key"
 
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set (comma-separated host names).")
