@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
@@ -35,6 +37,21 @@ class PostQuerySet(models.QuerySet):
     def rows(self):
         """Board rows: notices are pinned above the list instead of numbered in it."""
         return self.filter(is_notice=False)
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        # The admin's date hierarchy asks for the years that have posts: a
+        # DISTINCT over a million rows (300+ ms). The years between the first
+        # and the last post come from two index reads instead (a year without
+        # posts may show; its page is simply empty).
+        if kind != "year" or field_name != "published_at":
+            return super().datetimes(field_name, kind, order, tzinfo)
+        span = self.aggregate(first=models.Min("published_at"), last=models.Max("published_at"))
+        if span["first"] is None:
+            return []
+        zone = tzinfo or timezone.get_current_timezone()
+        first, last = (timezone.localtime(span[k], zone).year for k in ("first", "last"))
+        years = [datetime.datetime(year, 1, 1, tzinfo=zone) for year in range(first, last + 1)]
+        return years if order == "ASC" else years[::-1]
 
 
 class Post(models.Model):

@@ -217,3 +217,19 @@ def test_deleting_asks_for_confirmation_and_is_logged(client, django_user_model,
     client.post(url, {"post": "yes"})
     assert not Post.objects.filter(pk=post.pk).exists()
     assert LogEntry.objects.filter(action_flag=DELETION, object_repr__contains="지울 글").exists()
+
+
+def test_the_date_hierarchy_lists_years_without_scanning_every_row(editor_client, make_post):
+    from .conftest import seoul
+
+    make_post(published_at=seoul(2023, 5, 1, 9))
+    make_post(published_at=seoul(2025, 1, 1, 0, 30))  # 2024-12-31 in UTC: counted in Seoul
+    with CaptureQueriesContext(connection) as queries:
+        html = editor_client.get(CHANGELIST).content.decode()
+    assert not any("DISTINCT" in q["sql"] and "DATE_TRUNC" in q["sql"].upper() for q in queries)
+    years = re.findall(r"published_at__year=(\d{4})", html)
+    assert sorted(set(years)) == ["2023", "2024", "2025"]
+    by_year = (
+        editor_client.get(CHANGELIST, {"published_at__year": "2025"}).context["cl"].result_list
+    )
+    assert len(by_year) == 1

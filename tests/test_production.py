@@ -174,6 +174,4 @@ def test_a_replica_url_adds_a_mirrored_alias():
     }
     out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
                          env={**env, "DJANGO_SETTINGS_MODULE": "newsboard.settings"}, capture_output=True, text=True)  # fmt: skip
-    assert out.stdout.strip().splitlines()[-1] == "replica.internal default", (
-        out.stderr
-    )
+    assert out.stdout.strip().splitlines()[-1] == "replica.internal default", out.stderr
