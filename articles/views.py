@@ -1,6 +1,7 @@
 import html
 import json
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -46,11 +47,37 @@ def _paginate(filterset, rows, raw_page):
     )
 
 
+def _date_presets(params: dict) -> list[dict]:
+    """오늘 / 최근 1주 / 최근 1개월 links that keep the search and set the dates."""
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    month_ago = last_month_end.replace(
+        day=min(today.day, last_month_end.day)
+    )  # same day, a month back
+    search = {k: v for k, v in params.items() if k in ("q", "field")}
+    presets = []
+    for label, start in (
+        ("오늘", today),
+        ("최근 1주", today - timedelta(days=6)),
+        ("최근 1개월", month_ago),
+    ):
+        dates = {"date_from": start.isoformat(), "date_to": today.isoformat()}
+        presets.append(
+            {
+                "label": label,
+                "url": f"{reverse('articles:board')}?{urlencode({**search, **dates})}",
+                "current": all(params.get(k) == v for k, v in dates.items()),
+            }
+        )
+    return presets
+
+
 def _board_context(filterset, page, notices) -> dict:
     """What templates/articles/_board.html needs, on the board and under an article."""
     params = filterset.params()
     data = filterset.form.cleaned_data
     return {
+        "date_presets": _date_presets(params),
         "filterset": filterset,
         "page": page,
         "notices": notices,

@@ -201,3 +201,21 @@ def test_cached_pages_expire_so_new_marks_and_times_stay_right(client, make_post
     assert "new" in row_texts(client.get("/").content.decode())[0]
     time_machine.move_to(seoul(2025, 3, 2, 11, 30), tick=False)  # 24.5 hours later
     assert "new" not in row_texts(client.get("/").content.decode())[0]
+
+
+def test_date_presets_keep_the_search_and_mark_the_current_one(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 31, 12, 0), tick=False)
+    make_post(title="오늘 글", published_at=seoul(2025, 3, 31, 9, 0))
+    make_post(title="지난주 글", published_at=seoul(2025, 3, 26, 9, 0))
+    make_post(title="지난달 글", published_at=seoul(2025, 3, 1, 9, 0))
+    make_post(title="오래된 글", published_at=seoul(2025, 2, 27, 9, 0))
+    response = client.get("/", {"q": "글", "field": "title"})
+    presets = {p["label"]: p for p in response.context["date_presets"]}
+    assert presets["오늘"]["url"] == "/?q=%EA%B8%80&field=title&date_from=2025-03-31&date_to=2025-03-31"
+    assert presets["최근 1주"]["url"].endswith("date_from=2025-03-25&date_to=2025-03-31")
+    assert presets["최근 1개월"]["url"].endswith("date_from=2025-02-28&date_to=2025-03-31")
+    week = client.get(presets["최근 1주"]["url"])
+    assert [r.title for r in week.context["page"].rows] == ["지난주 글", "오늘 글"]  # by number
+    assert '<a href="/?q=%EA%B8%80&amp;field=title&amp;date_from=2025-03-25&amp;date_to=2025-03-31" aria-current="true">최근 1주</a>' in week.content.decode()
+    month = client.get(presets["최근 1개월"]["url"])
+    assert len(month.context["page"].rows) == 3
