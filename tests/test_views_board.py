@@ -211,11 +211,17 @@ def test_date_presets_keep_the_search_and_mark_the_current_one(client, make_post
     make_post(title="오래된 글", published_at=seoul(2025, 2, 27, 9, 0))
     response = client.get("/", {"q": "글", "field": "title"})
     presets = {p["label"]: p for p in response.context["date_presets"]}
-    assert presets["오늘"]["url"] == "/?q=%EA%B8%80&field=title&date_from=2025-03-31&date_to=2025-03-31"
+    assert (
+        presets["오늘"]["url"]
+        == "/?q=%EA%B8%80&field=title&date_from=2025-03-31&date_to=2025-03-31"
+    )
     assert presets["최근 1주"]["url"].endswith("date_from=2025-03-25&date_to=2025-03-31")
     assert presets["최근 1개월"]["url"].endswith("date_from=2025-02-28&date_to=2025-03-31")
     week = client.get(presets["최근 1주"]["url"])
     assert [r.title for r in week.context["page"].rows] == ["지난주 글", "오늘 글"]  # by number
-    assert '<a href="/?q=%EA%B8%80&amp;field=title&amp;date_from=2025-03-25&amp;date_to=2025-03-31" aria-current="true">최근 1주</a>' in week.content.decode()
+    assert (
+        '<a href="/?q=%EA%B8%80&amp;field=title&amp;date_from=2025-03-25&amp;date_to=2025-03-31" aria-current="true">최근 1주</a>'
+        in week.content.decode()
+    )
     month = client.get(presets["최근 1개월"]["url"])
     assert len(month.context["page"].rows) == 3

@@ -1,0 +1,126 @@
+"""What every page must be: accessible, readable on a phone, light, Korean, and JS-free."""
+
+import gzip
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import AXE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES = {
+    "board": "/",
+    "search": "/?q=%ED%8A%B8%EB%9F%BC%ED%94%84",
+    "empty": "/?q=%EC%97%86%EB%8A%94%EB%A7%90",
+    "article": "/posts/45/",
+    "error": "/posts/999999/",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_accessibility_violations(open_page, site, name):
+    page = open_page(bypass_csp=True)  # axe is injected as a script
+    page.goto(site + PAGES[name])
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
+    )
+    assert violations == []
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_horizontal_scrolling_and_hangul_renders(open_page, site, screenshot, name):
+    page = open_page()
+    page.goto(site + PAGES[name])
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    # A missing Korean font draws every syllable as the same replacement box,
+    # exactly as wide as a character no font has.
+    widths = page.evaluate(
+        """() => {
+            const font = getComputedStyle(document.body).font;
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = font;
+            return [ctx.measureText('뉴스보드게시판').width,
+                    ctx.measureText('\\u{10FFFD}'.repeat(7)).width,
+                    ctx.measureText('가').width, ctx.measureText('힣').width];
+        }"""
+    )
+    assert abs(widths[0] - widths[1]) > 1, f"Hangul renders as boxes: {widths}"
+    screenshot(page, name)
+
+
+def test_on_a_phone_the_title_comes_first_and_targets_are_large(open_page, site, device):
+    if device != "phone":
+        pytest.skip("phone layout")
+    page = open_page()
+    page.goto(site + "/")
+    row = page.locator("table.board-table tbody tr:not(.is-notice)").first
+    title, number, date = (
+        row.locator(s).bounding_box() for s in (".col-title", ".col-num", ".col-date")
+    )
+    assert title["y"] + title["height"] <= number["y"] + 1  # 번호 · 글쓴이 · 날짜 under the title
+    assert abs(number["y"] - date["y"]) < 2  # on one line
+    expect(page.locator("table.board-table thead")).to_have_count(
+        1
+    )  # still a table for screen readers
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'main a, main button, main input, main select')]
+            .filter(e => !e.closest('.article-body') && e.offsetParent !== null)
+            .map(e => [e.textContent.trim() || e.name || e.id, e.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)"""
+    )
+    assert small == []
+
+
+def test_the_skip_link_moves_focus_and_focus_is_visible(open_page, site):
+    page = open_page()
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="본문 바로가기")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")
+
+
+def test_page_links_are_labelled_for_screen_readers(open_page, site):
+    page = open_page()
+    page.goto(site + "/")
+    nav = page.get_by_role("navigation", name="페이지 이동")
+    expect(nav.locator("[aria-current=page]")).to_have_text("1")
+    new_mark = page.locator(".new").first
+    expect(new_mark.locator(".visually-hidden")).to_have_text("새 글")
+
+
+def test_the_board_is_light_and_loads_nothing_from_elsewhere(open_page, site):
+    page = open_page()
+    requests = []
+    page.on("request", lambda r: requests.append((r.url, r.resource_type)))
+    page.goto(site + "/")
+    page.wait_for_load_state("networkidle")
+    assert all(url.startswith(site) for url, _ in requests), requests
+    assert not [url for url, kind in requests if kind == "font"]
+    html = urllib.request.urlopen(site + "/").read()
+    css_url = next(url for url, kind in requests if kind == "stylesheet")
+    css = urllib.request.urlopen(css_url).read()
+    assert len(gzip.compress(html)) + len(gzip.compress(css)) <= 30 * 1024
+
+
+def test_everything_works_without_javascript(open_page, site):
+    page = open_page(java_script_enabled=False)
+    page.goto(site + "/")
+    expect(page.locator("table.board-table tbody tr")).to_have_count(21)
+    page.get_by_label("검색어").fill("트럼프")
+    page.get_by_role("button", name="검색").click()
+    expect(page.locator("table.board-table tbody tr")).to_have_count(3)
+    page.locator("table.board-table .col-title a").first.click()
+    expect(page.locator("h1")).to_have_text("트럼프에 울고웃는 '일대일로'")
