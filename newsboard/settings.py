@@ -122,6 +122,18 @@ DATABASES["default"]["TEST"] = {
     if DATABASES["default"]["ENGINE"].endswith("sqlite3")
     else None,
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    "DB_POOL", not DEBUG
+):
+    # psycopg's pool, one per process: connections are reused and, with
+    # CONN_HEALTH_CHECKS (on), checked before each use, so the app heals by
+    # itself after a PostgreSQL restart.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN", 1),
+        "max_size": envint("DB_POOL_MAX", 4),
+        "timeout": 5,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         # WAL lets readers run beside a writer; IMMEDIATE avoids lock upgrades.

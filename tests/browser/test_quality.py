@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import AXE
+from .conftest import AXE, DEVICES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,10 +53,9 @@ def test_no_horizontal_scrolling_and_hangul_renders(open_page, site, screenshot,
     screenshot(page, name)
 
 
-def test_on_a_phone_the_title_comes_first_and_targets_are_large(open_page, site, device):
-    if device != "phone":
-        pytest.skip("phone layout")
-    page = open_page()
+def test_on_a_phone_the_title_comes_first_and_targets_are_large(browser, site):
+    context = browser.new_context(**DEVICES["phone"], locale="ko-KR")
+    page = context.new_page()
     page.goto(site + "/")
     row = page.locator("table.board-table tbody tr:not(.is-notice)").first
     title, number, date = (
@@ -75,6 +74,7 @@ def test_on_a_phone_the_title_comes_first_and_targets_are_large(open_page, site,
             .filter(([, h]) => h < 44)"""
     )
     assert small == []
+    context.close()
 
 
 def test_the_skip_link_moves_focus_and_focus_is_visible(open_page, site):
