@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 export DEBUG ?= 1
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench loadtest clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,9 @@ clean:
 # database, then writes docs/benchmarks.md. BENCH_POSTS changes the size.
 bench: $(STAMP)
 	DEBUG=0 $(PY) bench/run.py
+
+# Not part of `make test`: mixed load against gunicorn on loopback, then the
+# same with PostgreSQL restarted halfway (needs `make bench`'s database and root).
+loadtest: $(STAMP)
+	mkdir -p test-artifacts
+	DEBUG=0 $(PY) bench/loadtest.py

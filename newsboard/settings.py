@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "articles.middleware.DatabaseUnavailableMiddleware",
     # last: it locks out repeated failed admin logins
     "axes.middleware.AxesMiddleware",
 ]

@@ -175,3 +175,21 @@ def test_a_replica_url_adds_a_mirrored_alias():
     out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
                          env={**env, "DJANGO_SETTINGS_MODULE": "newsboard.settings"}, capture_output=True, text=True)  # fmt: skip
     assert out.stdout.strip().splitlines()[-1] == "replica.internal default", out.stderr
+
+
+def test_readers_get_the_korean_503_page_while_the_database_is_down(client, make_post, monkeypatch):
+    from django.db import OperationalError as DjangoOperationalError
+
+    from articles import views
+
+    post = make_post()
+
+    def unreachable(*args, **kwargs):
+        raise DjangoOperationalError("connection refused")
+
+    monkeypatch.setattr(views, "_board", unreachable)
+    for url in ["/", post.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 503
+        assert "잠시 후 다시 시도해 주세요" in response.content.decode()
+        assert response["Retry-After"] == "10" and response["Cache-Control"] == "no-store"

@@ -1,0 +1,25 @@
+from django.db import InterfaceError, OperationalError
+from django.template.response import TemplateResponse
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database cannot be reached, readers get the Korean 503 page.
+
+    Django would answer 500 ("something broke"); a 503 with Retry-After tells
+    readers, load balancers and crawlers that it is temporary. The connection
+    pool's health checks reconnect by themselves once the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            response = TemplateResponse(request, "503.html", status=503)
+            response["Retry-After"] = "10"
+            response["Cache-Control"] = "no-store"
+            return response.render()
+        return None
