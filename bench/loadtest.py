@@ -111,11 +111,13 @@ def wrk(script_path, seconds):
 
 
 def probe(stop, samples):
-    """What one reader sees during the run: a request every 50 ms."""
+    """What one reader sees during the run: a request every 50 ms, never from the page cache."""
+    n = 0
     while not stop.is_set():
         started = time.monotonic()
+        n += 1
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/?page=7", timeout=5) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/?page=7&r={n}", timeout=5) as r:
                 samples.append((started, r.status, ""))
         except urllib.error.HTTPError as e:
             samples.append((started, e.code, e.read().decode("utf-8", "replace")))
@@ -168,7 +170,9 @@ def main():
     failures = [(t, code, body) for t, code, body in samples if code != 200]
     t0 = restart_at["t"]
     window = (failures[-1][0] - failures[0][0]) if failures else 0.0
-    after = [code for t, code, _ in samples if t > (failures[-1][0] if failures else t0)]
+    after = [
+        code for t, code, _ in samples if t > (failures[-1][0] if failures else restart_at["done"])
+    ]
     korean = sum("잠시 후 다시 시도해 주세요" in body for _, code, body in failures if code == 503)
     tracebacks = sum("Traceback" in body for _, _, body in failures)
     report(
@@ -201,11 +205,17 @@ def report(steady, faulted, restart_secs, window, failures, korean, tracebacks, 
         row("steady", steady),
         row("PostgreSQL restarted halfway", faulted),
         "",
-        f"During the second run a reader loaded a board page every 50 ms ({len(samples)} requests).",
-        f"PostgreSQL took {restart_secs:.1f} s to restart; that reader saw failures for {window:.1f} s",
-        f"({failures} responses: {korean} were the Korean 503 page, {tracebacks} showed a traceback),",
-        f"then {sum(c == 200 for c in after)} of the {len(after)} requests after the last failure succeeded,",
-        "without restarting the app: the pool's health check replaced the broken connections.",
+        f"During the second run a reader loaded an uncached board page every 50 ms ({len(samples)} requests).",
+        f"PostgreSQL took {restart_secs:.1f} s to restart.",
+        (
+            f"That reader saw failures for {window:.1f} s ({failures} responses: {korean} were the Korean"
+            f" 503 page, {tracebacks} showed a traceback)"
+            if failures
+            else "That reader saw no failure: requests made during the restart waited for the"
+            " connection pool (up to 5 s) and then succeeded"
+        ),
+        f"and {sum(c == 200 for c in after)} of the {len(after)} requests after it succeeded, without",
+        "restarting the app: the pool's health check replaced the broken connections.",
     ]
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
