@@ -1,6 +1,7 @@
 """Production settings, security headers, login throttling, health checks, the cache switch."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,53 @@ def test_readers_get_the_korean_503_page_while_the_database_is_down(client, make
         assert response.status_code == 503
         assert "잠시 후 다시 시도해 주세요" in response.content.decode()
         assert response["Retry-After"] == "10" and response["Cache-Control"] == "no-store"
+
+
+def test_the_admin_prefix_comes_from_the_environment():
+    code = "from django.urls import reverse; print(reverse('admin:index'))"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "ADMIN_URL": "/staff-7f3a/",
+        "DJANGO_SETTINGS_MODULE": "newsboard.settings",
+    }
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
+                         env=env, capture_output=True, text=True)  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "/staff-7f3a/", out.stderr
+
+
+def test_gunicorn_serves_the_board_and_logs_each_request_with_its_duration(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "gunicorn.sqlite3"
+    env = {**os.environ, **PRODUCTION, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
+           "DATABASE_URL": f"sqlite:///{db}", "STATIC_MANIFEST": "0", "GUNICORN_WORKERS": "2",
+           "GUNICORN_BIND": f"127.0.0.1:{port}"}  # fmt: skip
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "newsboard.wsgi"], cwd=ROOT,
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            for _ in range(100):
+                try:
+                    health = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            assert health.status == 200
+            board = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            assert board.status == 200 and "뉴스보드" in board.read().decode()
+            time.sleep(0.3)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    lines = log.read_text().splitlines()
+    assert any(re.search(r'"GET / HTTP/1\.1" 200 \d+ \d+us', line) for line in lines), lines[-5:]
+    assert "Booting worker" in log.read_text()
