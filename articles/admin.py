@@ -47,15 +47,6 @@ class ImportForm(forms.Form):
     strict = forms.BooleanField(label="잘못된 행이 하나라도 있으면 저장하지 않음", required=False)
 
 
-def _format_of(name: str) -> str:
-    lowered = name.lower()
-    if lowered.endswith(".csv"):
-        return "csv"
-    if lowered.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    return "feed"
-
-
 class SafeChangeList(ChangeList):
     """A changelist whose date filters refuse absurd years instead of failing.
 
@@ -166,7 +157,7 @@ class PostAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            fmt = form.cleaned_data["format"] or _format_of(upload.name)
+            fmt = form.cleaned_data["format"] or importing.guess_format(upload.name)
             rows = list(importing.READERS[fmt](upload.read()))
             report = importing.import_rows(
                 rows, dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"]

@@ -139,6 +139,16 @@ def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "feed": read_feed}
 
 
+def guess_format(name: str) -> str:
+    """The reader for a file name: .csv, .jsonl (.ndjson, .json), else a feed."""
+    lowered = name.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    return "feed"
+
+
 # --- checking --------------------------------------------------------------
 
 

@@ -144,6 +144,21 @@ def _plan(term: str) -> _Term:
 _PREFIXES = {"title": ("t",), "body": ("b",), "title_body": ("t", "b")}
 
 
+def _match(terms: list[_Term], field: str, literal, *, and_: str, or_: str) -> str:
+    """Every term, each found in one of the field's sides: (t… AND …) OR (b… AND …)."""
+
+    def side(term, prefix):
+        return f" {and_} ".join(
+            literal(prefix + token, is_prefix) for token, is_prefix in term.needles
+        )
+
+    terms_sql = (
+        "(" + f" {or_} ".join(f"({side(term, p)})" for p in _PREFIXES[field]) + ")"
+        for term in terms
+    )
+    return f" {and_} ".join(terms_sql)
+
+
 class _PostgresIndex:
     @staticmethod
     def literal(token: str, prefix: bool) -> str:
@@ -151,14 +166,7 @@ class _PostgresIndex:
         return quoted + (":*" if prefix else "")
 
     def match(self, terms: list[_Term], field: str) -> str:
-        def one(term, side):
-            return " & ".join(self.literal(side + tok, pre) for tok, pre in term.needles)
-
-        parts = []
-        for term in terms:
-            sides = [f"({one(term, side)})" for side in _PREFIXES[field]]
-            parts.append("(" + " | ".join(sides) + ")")
-        return " & ".join(parts)
+        return _match(terms, field, self.literal, and_="&", or_="|")
 
     def subquery(self) -> str:
         return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery"
@@ -223,14 +231,7 @@ class _SqliteIndex:
         return '"' + token.replace('"', '""') + '"' + (" *" if prefix else "")
 
     def match(self, terms: list[_Term], field: str) -> str:
-        def one(term, side):
-            return " AND ".join(self.literal(side + tok, pre) for tok, pre in term.needles)
-
-        parts = []
-        for term in terms:
-            sides = [f"({one(term, side)})" for side in _PREFIXES[field]]
-            parts.append("(" + " OR ".join(sides) + ")")
-        return " AND ".join(parts)
+        return _match(terms, field, self.literal, and_="AND", or_="OR")
 
     def subquery(self) -> str:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"

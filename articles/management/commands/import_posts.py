@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, format, dry_run, strict, batch, **options):
-        fmt = format or _guess(path)
+        fmt = format or importing.guess_format(path)
         if fmt == "feed" and path.startswith(("http://", "https://")):
             source = path
         else:
@@ -50,12 +50,3 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if report.strict_failed:
             raise CommandError("가져오기를 취소했습니다.", returncode=1)
-
-
-def _guess(path: str) -> str:
-    lowered = path.lower()
-    if lowered.endswith(".csv"):
-        return "csv"
-    if lowered.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    return "feed"
