@@ -32,6 +32,8 @@ FIELDS = [
     "number", "title", "author", "published_at", "status", "is_notice",
     "source_name", "source_url", "reporter", "credits", "body_html",
 ]  # fmt: skip
+EARLIEST = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
 LIMITS = {
     "title": 300,
     "author": 100,
@@ -91,22 +93,18 @@ def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
 
 
 def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
-    lines = data.splitlines(keepends=True)
-    decoded, bad = [], {}
-    for line_no, raw in enumerate(lines, start=1):
-        try:
-            decoded.append(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
-        except UnicodeDecodeError:
-            bad[line_no] = True
-            decoded.append("\n")
-    reader = csv.DictReader(io.StringIO("".join(decoded)))
+    # Undecodable bytes survive as lone surrogates, so the row that holds them
+    # is reported by its line instead of vanishing.
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
     for row in reader:
         line_no = reader.line_num
-        if line_no in bad:
+        values = [value for value in row.values() if isinstance(value, str)]
+        if any("\udc80" <= char <= "\udcff" for value in values for char in value):
             yield line_no, RowError("UTF-8이 아닌 바이트가 있습니다")
         elif None in row:
             yield line_no, RowError("머리글보다 칸이 많습니다")
-        elif any(value.strip() for value in row.values() if value):
+        elif any(value.strip() for value in values):
             yield line_no, row
 
 
@@ -177,7 +175,9 @@ def check_row(row: dict) -> services.PreparedPost:
     number = row.get("number")
     if number in (None, ""):
         number = None
-    elif isinstance(number, bool) or not (isinstance(number, int) or str(number).strip().isdigit()):
+    elif isinstance(number, bool) or not (
+        isinstance(number, int) or (str(number).strip().isascii() and str(number).strip().isdigit())
+    ):
         raise RowError(f"번호는 양의 정수여야 합니다: {number!r}")
     else:
         number = int(str(number).strip())
@@ -191,6 +191,8 @@ def check_row(row: dict) -> services.PreparedPost:
         raise RowError(f"날짜를 읽을 수 없습니다: {raw_date!r}") from None
     if timezone.is_naive(published_at):
         published_at = published_at.replace(tzinfo=SEOUL)
+    if not EARLIEST <= published_at <= LATEST:
+        raise RowError(f"날짜는 1970년부터 2100년 사이여야 합니다: {raw_date!r}")
 
     status = _text(row, "status").strip() or Post.Status.PUBLISHED
     if status not in Post.Status.values:
@@ -271,7 +273,7 @@ def _differences(post: Post, new: services.PreparedPost) -> dict:
     }
 
 
-def _write(batch: list[services.PreparedPost], report: Report) -> None:
+def _write(batch: list[services.PreparedPost], report: Report, floor: int = 0) -> None:
     with transaction.atomic():
         existing = _existing(batch)
         creates = []
@@ -297,14 +299,17 @@ def _write(batch: list[services.PreparedPost], report: Report) -> None:
                 **changes,
             )
             report.updated += 1
-        services.posts_bulk_write(creates)
+        services.posts_bulk_write(creates, floor=floor)
         report.created += len(creates)
 
 
 def _write_all(good, report, progress, batch_size) -> None:
+    # Rows without a number are numbered above every number the file names,
+    # even in later batches, so a later row can never claim an earlier one's.
+    floor = max((p.number for p in good if p.number is not None), default=0)
     for start in range(0, len(good), batch_size):
         chunk = good[start : start + batch_size]
-        _write(chunk, report)
+        _write(chunk, report, floor)
         if progress:
             progress(len(chunk))
 

@@ -2,6 +2,7 @@ import datetime
 
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,10 +140,6 @@ class Post(models.Model):
         return reverse("articles:detail", kwargs={"number": self.number})
 
     @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
-
-    @property
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 
@@ -213,6 +210,9 @@ class BoardRevision(models.Model):
     """
 
     revision = models.BigIntegerField(default=0)
+    # The highest number ever given, so that deleting the newest post never
+    # frees its number for another article (links to /posts/<number>/ are shared).
+    highest_number = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "게시판 판"
@@ -230,6 +230,22 @@ class BoardRevision(models.Model):
         return row[0] if row else 0
 
     @classmethod
-    def bump(cls, using="default") -> None:
-        if not cls.objects.using(using).filter(pk=1).update(revision=models.F("revision") + 1):
-            cls.objects.using(using).get_or_create(pk=1, defaults={"revision": 1})
+    def bump(cls, using="default", *, number: int = 0) -> None:
+        """A new revision; `number` raises the highest number ever given."""
+        changed = (
+            cls.objects.using(using)
+            .filter(pk=1)
+            .update(
+                revision=models.F("revision") + 1,
+                highest_number=Greatest(models.F("highest_number"), models.Value(number)),
+            )
+        )
+        if not changed:
+            cls.objects.using(using).get_or_create(
+                pk=1, defaults={"revision": 1, "highest_number": number}
+            )
+
+    @classmethod
+    def highest(cls, using="default") -> int:
+        row = cls.objects.using(using).filter(pk=1).values_list("highest_number", flat=True).first()
+        return row or 0

@@ -24,9 +24,20 @@ def author_get_or_create(*, name: str) -> Author:
     return author
 
 
-def next_number() -> int:
-    """The next free number: one above the highest ever used (hidden posts keep theirs)."""
-    return (Post.objects.aggregate(top=Max("number"))["top"] or 0) + 1
+def next_number(using: str = "default") -> int:
+    """One above the highest number ever given: hidden and deleted posts keep theirs."""
+    top = Post.objects.using(using).aggregate(top=Max("number"))["top"] or 0
+    return max(top, BoardRevision.highest(using)) + 1
+
+
+def _lock_numbers(using: str) -> None:
+    """Serialise number-taking writers on PostgreSQL until the transaction ends.
+
+    SQLite serialises writers by itself (IMMEDIATE transactions).
+    """
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(46201)")
 
 
 def _body_fields(*, html: str, credits: str = "", reporter: str = "") -> dict:
@@ -73,6 +84,7 @@ def post_create(
     for attempt in range(_NUMBER_RETRIES):
         try:
             with transaction.atomic():
+                _lock_numbers("default")
                 post = Post.objects.create(
                     number=next_number() if number is None else number, **fields
                 )
@@ -206,7 +218,9 @@ def _authors(names: set[str], using: str) -> dict[str, int]:
     return dict(Author.objects.using(using).filter(name__in=names).values_list("name", "pk"))
 
 
-def posts_bulk_write(posts: list[PreparedPost], *, using: str = "default") -> list[int]:
+def posts_bulk_write(
+    posts: list[PreparedPost], *, using: str = "default", floor: int = 0
+) -> list[int]:
     """Store prepared posts, their bodies and search tokens in one transaction.
 
     Posts without a number get the next free ones, in order. Returns the
@@ -218,11 +232,11 @@ def posts_bulk_write(posts: list[PreparedPost], *, using: str = "default") -> li
     connection = connections[using]
     now = timezone.now()
     with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(46201)")
+        _lock_numbers(using)
         authors = _authors({p.author for p in posts}, using)
-        top = Post.objects.using(using).aggregate(top=Max("number"))["top"] or 0
+        # New numbers go above every number in use, ever given, or coming
+        # later in this import (`floor`), so they can never collide.
+        top = max(next_number(using) - 1, floor)
         numbers = []
         for post in posts:
             if post.number is None:
@@ -259,7 +273,7 @@ def posts_bulk_write(posts: list[PreparedPost], *, using: str = "default") -> li
                 [(row.pk, list(p.tokens)) for row, p in zip(created, posts, strict=True)],
                 using=using,
             )
-        BoardRevision.bump(using=using)
+        BoardRevision.bump(using=using, number=max(numbers))
     return numbers
 
 

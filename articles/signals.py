@@ -18,7 +18,7 @@ from .models import ArticleBody, Author, BoardRevision, Post
 @receiver(post_save, sender=Author)  # the board shows authors' names
 def board_changed(sender, instance, using="default", raw=False, **kwargs):
     if not raw:
-        BoardRevision.bump(using=using)
+        BoardRevision.bump(using=using, number=instance.number if sender is Post else 0)
 
 
 @receiver(post_save, sender=Post)

@@ -202,11 +202,11 @@ def test_an_import_killed_between_batches_can_be_run_again(db, tmp_path, monkeyp
     path = jsonl(tmp_path, rows)
     real_write, calls = importing._write, []
 
-    def failing_write(batch, report):
+    def failing_write(batch, report, floor):
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("killed")
-        real_write(batch, report)
+        real_write(batch, report, floor)
 
     monkeypatch.setattr(importing, "_write", failing_write)
     with pytest.raises(RuntimeError):
@@ -217,3 +217,44 @@ def test_an_import_killed_between_batches_can_be_run_again(db, tmp_path, monkeyp
     urls = list(Post.objects.values_list("source_url", flat=True))
     assert sorted(urls) == sorted(r["source_url"] for r in rows)
     assert sorted(Post.objects.values_list("number", flat=True)) == list(range(1, 26))
+
+
+def test_unnumbered_rows_never_take_a_number_named_later_in_the_file(db, tmp_path):
+    rows = [row(title=f"번호 없는 글 {i}", source_url=f"https://a.example/{i}") for i in range(3)]
+    rows.append(row(number=2, title="번호 2번 글"))
+    path = jsonl(tmp_path, rows)
+    run(path, "--batch", "2")
+    assert Post.objects.get(number=2).title == "번호 2번 글"
+    assert sorted(Post.objects.values_list("number", flat=True)) == [2, 3, 4, 5]
+    out, _ = run(path, "--batch", "2")
+    assert "그대로 4" in out
+
+
+def test_a_deleted_newest_post_keeps_its_number(db, make_post):
+    make_post(number=10)
+    Post.objects.get(number=10).delete()
+    assert make_post().number == 11
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (row(number="²"), "번호는 양의 정수여야 합니다"),
+        (row(published_at="0001-01-01T00:00:00+09:00"), "날짜는 1970년부터 2100년 사이여야 합니다"),
+    ],
+)
+def test_odd_values_are_reported_not_crashed_on(db, tmp_path, bad, message):
+    _, err = run(jsonl(tmp_path, [bad]))
+    assert message in err
+
+
+def test_a_csv_line_with_invalid_utf8_is_reported(db, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_bytes(
+        "title,author,published_at\n좋은 글,KBS,2025-02-23T09:00:00+09:00\n".encode()
+        + b"\xff\xfe bad,KBS,2025-02-23T09:00:00+09:00\n"
+    )
+    _, err = run(path)
+    assert f"{path}:3: UTF-8이 아닌 바이트가 있습니다" in err
+    with pytest.raises(CommandError):
+        run(path, "--strict")
