@@ -7,6 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .filters import PostFilter
 from .models import Post
@@ -50,8 +51,9 @@ class BoardFeed(Feed):
         return post.title
 
     def item_description(self, post):
+        # Atom marks the summary as HTML: plain text must be escaped to stay text.
         body = getattr(post, "body", None)
-        return summarize(body.text, 300) if body else ""
+        return escape(summarize(body.text, 300)) if body else ""
 
     def item_pubdate(self, post):
         return timezone.localtime(post.published_at)  # written with +09:00
@@ -61,6 +63,3 @@ class BoardFeed(Feed):
 
     def item_author_name(self, post):
         return post.author.name
-
-    def item_guid(self, post):
-        return post.get_absolute_url()

@@ -59,8 +59,6 @@ class PostFilter(django_filters.FilterSet):
         label="끝 날짜", method="filter_date_to", error_messages=DATE_ERRORS
     )
 
-    PARAMS = ("q", "field", "date_from", "date_to")
-
     class Meta:
         model = Post
         fields = []
@@ -71,10 +69,16 @@ class PostFilter(django_filters.FilterSet):
 
     search_candidates = None  # see search.Search.candidates
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.notes: list[str] = []  # what filtering found worth telling the reader
+
     def filter_search(self, queryset, name, value):
         field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
         result = search.search(queryset, value, field)
         self.search_candidates = result.candidates
+        if result.unsearchable:
+            self.notes.append("검색어에 글자나 숫자를 한 자 이상 넣어 주세요.")
         return result.queryset
 
     def filter_date_from(self, queryset, name, value):
@@ -98,7 +102,8 @@ class PostFilter(django_filters.FilterSet):
 
     def messages(self) -> list[str]:
         """What the reader is told about input that was ignored."""
-        return [str(error) for errors in self.errors.values() for error in errors]
+        self.qs  # noqa: B018 — filtering adds its notes
+        return [str(error) for errors in self.errors.values() for error in errors] + self.notes
 
     def params(self) -> dict[str, str]:
         """The valid, non-default filter values, for links that keep the list context."""

@@ -38,7 +38,10 @@ def public_page(view):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         revision, next_due = board_edition()
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # Pages hold absolute URLs (canonical, og:url, feed and sitemap links):
+        # the scheme and host are part of what was rendered.
+        where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        path = hashlib.sha256(where.encode()).hexdigest()
         key = f"newsboard:page:{revision}:{path}"
         now = timezone.now()
         cached = cache.get(key)

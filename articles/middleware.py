@@ -1,5 +1,9 @@
+import logging
+
 from django.db import InterfaceError, OperationalError
 from django.template.response import TemplateResponse
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseUnavailableMiddleware:
@@ -18,6 +22,9 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError):
+            log.error(
+                "database unavailable: %s %s", request.method, request.path, exc_info=exception
+            )
             response = TemplateResponse(request, "503.html", status=503)
             response["Retry-After"] = "10"
             response["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import router
 from django.db.models import Min
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from . import search
 from .models import BoardRevision, Post
 
 BLOCK = 10
+MAX_UNCOUNTED_PAGE = 5_000  # 100,000 rows into a search result
 
 
 @dataclass(frozen=True)
@@ -150,15 +152,18 @@ def _compute_state(rows, now) -> BoardState:
     numbers = rows.order_by("-number").values("number")
     sql, params = numbers.query.sql_with_params()
     with connections[rows.db].cursor() as cursor:
+        # One pass, one snapshot: the anchors and the count always agree.
         cursor.execute(
-            "SELECT number, rn FROM ("
-            " SELECT number, row_number() OVER (ORDER BY number DESC) AS rn"
+            "SELECT number, total FROM ("
+            " SELECT number, row_number() OVER (ORDER BY number DESC) AS rn,"
+            " count(*) OVER () AS total"
             f" FROM ({sql}) AS board) AS ranked"
             " WHERE rn %% %s = 1 ORDER BY number DESC",
             [*params, settings.BOARD_PAGE_SIZE],
         )
-        anchors = [number for number, _ in cursor.fetchall()]
-    count = rows.count() if anchors else 0
+        found = cursor.fetchall()
+    anchors = [number for number, _ in found]
+    count = found[0][1] if found else 0
     return BoardState(count=count, anchors=anchors, valid_until=next_scheduled(rows.db, now))
 
 
@@ -174,12 +179,14 @@ def next_scheduled(using, now):
 _editions: dict[str, tuple[int, object]] = {}
 
 
-def board_edition(using="default") -> tuple[int, object]:
+def board_edition(using=None) -> tuple[int, object]:
     """(revision, next scheduled time): what a cached board page must match.
 
-    One primary-key read a request; the next scheduled time is looked up again
-    only when the revision changes or that time has come.
+    One primary-key read a request, from the database the page will be read
+    from (a replica's revision matches a replica's rows); the next scheduled
+    time is looked up again only when the revision changes or that time has come.
     """
+    using = using or router.db_for_read(BoardRevision)
     revision = BoardRevision.current(using)
     now = timezone.now()
     known = _editions.get(using)
@@ -215,6 +222,12 @@ def paginate(
     num_pages = _pages(total)
     if number > num_pages and not capped:
         number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다."
+    elif capped and number > MAX_UNCOUNTED_PAGE:
+        # Past the counted total pages are OFFSETs into the matches: bound them.
+        number = MAX_UNCOUNTED_PAGE
+        message = (
+            f"검색 결과는 {MAX_UNCOUNTED_PAGE:,}쪽까지 볼 수 있습니다. 검색어나 기간을 좁혀 주세요."
+        )
     if unfiltered:
         page_rows = (
             list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
@@ -222,6 +235,8 @@ def paginate(
     else:
         page_rows = list(rows[(number - 1) * size : number * size])
         if capped:
+            # The rows shown are matches too: never claim fewer than that.
+            total = max(total, (number - 1) * size + len(page_rows))
             # Past the counted limit, offer one more page while this one is full.
             num_pages = max(num_pages, number + (1 if len(page_rows) == size else 0))
     return BoardPage(

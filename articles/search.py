@@ -1,12 +1,13 @@
-"""Korean substring search: one entry point, `search_posts()`.
+"""Korean substring search: one entry point, `search()`.
 
 Korean readers expect substring matches (`중국` finds `중국의`), so terms are
 matched inside words, never as whole words. Query and text are compared after
 the same folding: NFC, no NUL bytes, curly quotes made straight, lower case.
 Every whitespace-separated term must match. `%` and `_` are literal.
 
-Views and filters only call `search_posts()` and `query_terms()`; how the match
-is found (a scan, an index) is this module's business.
+The board's FilterSet calls `search()`; the admin and scripts that only need
+the queryset call `search_posts()`. How the match is found (an index, a scan)
+is this module's business.
 """
 
 import re
@@ -336,6 +337,7 @@ class Search:
 
     queryset: object
     candidates: list[int] | None = None
+    unsearchable: bool = False  # no term has a letter or digit to look up
 
 
 def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
@@ -357,6 +359,10 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
     if field not in _COLUMNS:
         field = DEFAULT_FIELD
     plans = [_plan(term) for term in terms]
+    if field != "author" and not any(plan.needles for plan in plans):
+        # Only punctuation: no index can help, and a scan of every body per
+        # request would be an easy way to overload the site.
+        return Search(queryset.none(), unsearchable=True)
     indexed = [plan for plan in plans if plan.needles] if field != "author" else []
     to_check = [plan for plan in plans if not plan.exact] if indexed else plans
     candidates = None

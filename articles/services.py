@@ -115,7 +115,8 @@ def post_update(
     with transaction.atomic():
         for name, value in fields.items():
             setattr(post, name, value)
-        post.save()
+        # Only what changed: a full save would write back a stale 조회 count.
+        post.save(update_fields=[*fields, "updated_at"])
         if (body_html, credits, reporter) != (None, None, None):
             body_save(post=post, html=body_html, credits=credits, reporter=reporter)
     return post

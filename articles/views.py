@@ -101,7 +101,7 @@ def board(request):
         "articles/board.html",
         {
             **_board_context(filterset, page, notices),
-            "messages_list": [*filterset.messages(), page.message],
+            "messages_list": [m for m in (*filterset.messages(), page.message) if m],
         },
     )
 

@@ -3,13 +3,19 @@ a write in the same request, to the primary (so a reader sees their own change).
 
 from asgiref.local import Local
 from django.conf import settings
+from django.db import connections
 
 _request = Local()
 
 
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
-        if "replica" in settings.DATABASES and not getattr(_request, "wrote", False):
+        if (
+            "replica" in settings.DATABASES
+            and not getattr(_request, "wrote", False)
+            # inside a transaction (imports, services) reads must see its writes
+            and not connections["default"].in_atomic_block
+        ):
             return "replica"
         return "default"
 

@@ -117,3 +117,27 @@ def test_a_very_common_word_shows_an_honest_lower_bound(client, make_post, monke
     assert 31 >= page.total >= 30  # counted among the probed matches only
     assert f"{page.total}건 이상" in response.content.decode()
     assert walk(client, {"q": "경제"}) == list(range(45, 0, -1))
+
+
+def test_absurd_search_pages_are_bounded_not_a_500(client, make_post, monkeypatch, settings):
+    from articles import pagination, search
+
+    for i in range(25):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
+    response = client.get("/", {"q": "경제", "page": "10000000000000000000"})
+    assert response.status_code == 200
+    assert response.context["page"].number == pagination.MAX_UNCOUNTED_PAGE
+    assert "5,000쪽까지" in response.content.decode()
+
+
+def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post, monkeypatch):
+    from articles import search
+
+    for i in range(45):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 3)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 3)
+    page = client.get("/", {"q": "경제", "page": "2"}).context["page"]
+    assert page.total_capped and page.total >= 40

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
@@ -143,7 +143,8 @@ def test_the_site_still_answers_when_redis_is_down(client, make_post, settings):
     assert client.get("/", {"q": "레디스"}).status_code == 200
 
 
-def test_the_router_reads_from_the_replica_until_the_request_writes(settings, db):
+@pytest.mark.django_db(transaction=True)
+def test_the_router_reads_from_the_replica_until_the_request_writes(settings):
     from articles.models import Post
     from newsboard import routers
 
@@ -155,6 +156,8 @@ def test_the_router_reads_from_the_replica_until_the_request_writes(settings, db
     assert router.db_for_read(Post) == "default"  # read-your-writes within the request
     routers.new_request()
     assert router.db_for_read(Post) == "replica"
+    with transaction.atomic():  # inside a write transaction, reads see its writes
+        assert router.db_for_read(Post) == "default"
     assert router.allow_migrate("replica", "articles") is False
 
 

@@ -50,8 +50,10 @@ CASES = [
     ("APPLE", "title_body", [4]),
     ("iphone", "body", [4]),
     ("100%", "title", [5]),
-    ("%", "title_body", [7, 5]),
-    ("_", "title", [5]),
+    ("%", "title_body", []),  # punctuation alone: a message, not a scan
+    ("_", "title", []),
+    ("100% 달", "title", [5]),
+    ("목표 _", "title", [5]),
     ("목표_초과", "title", [5]),
     ("0%달", "title", []),
     ('"우크라', "title", [6]),
@@ -163,3 +165,10 @@ def test_bulk_written_posts_are_found(db):
     )  # fmt: skip
     assert found_numbers("대량", "title") == [3, 2, 1]
     assert found_numbers("키워드1", "body") == [2]
+
+
+def test_a_query_of_punctuation_alone_gets_a_message(client, search_board):
+    response = client.get("/", {"q": "% _ …"})
+    assert response.status_code == 200
+    assert "검색어에 글자나 숫자를 한 자 이상 넣어 주세요." in response.content.decode()
+    assert numbers(response) == []
