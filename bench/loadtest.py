@@ -217,16 +217,12 @@ def report(steady, faulted, restart_secs, window, failures, korean, tracebacks, 
         f"and {sum(c == 200 for c in after)} of the {len(after)} requests after it succeeded, without",
         "restarting the app: the pool's health check replaced the broken connections.",
     ]
+    # Replace this section (between the measured part and the notes) if it is there.
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
-    marker = "\n## Load and faults"
-    if marker in text:
-        head, rest = text.split(marker, 1)
-        tail = rest.split("\n## ", 1)
-        text = head + ("\n## " + tail[1] if len(tail) > 1 else "")
-    notes_at = text.find("<!-- notes -->")
-    text = text[:notes_at].rstrip() + "\n" + "\n".join(lines) + "\n\n" + text[notes_at:]
-    path.write_text(text)
+    measured, sep, notes = text.partition("<!-- notes -->")
+    measured = measured.split("\n## Load and faults", 1)[0].rstrip()
+    path.write_text(measured + "\n" + "\n".join(lines) + "\n\n" + sep + notes)
     print("\n".join(lines))
 
 
