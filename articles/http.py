@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
@@ -27,8 +28,12 @@ PRIVATE = "private, no-store"
 
 
 def set_cache_headers(request, response) -> None:
-    user = getattr(request, "user", None)
-    staff = user is not None and user.is_authenticated and user.is_staff
+    # Without a session cookie nobody is logged in: no need to load a session
+    # (which would also add "Vary: Cookie" and split a CDN's cache by cookie).
+    staff = False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        user = getattr(request, "user", None)
+        staff = user is not None and user.is_authenticated and user.is_staff
     response["Cache-Control"] = PRIVATE if staff else PUBLIC
 
 

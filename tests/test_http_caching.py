@@ -43,3 +43,9 @@ def test_staff_responses_are_private_and_never_stored(editor_client, make_post):
     post = make_post()
     for url in ["/", post.get_absolute_url()]:
         assert editor_client.get(url)["Cache-Control"] == "private, no-store"
+
+
+def test_anonymous_pages_do_not_vary_by_cookie(client, make_post):
+    make_post()
+    response = client.get("/")
+    assert "Cookie" not in response.get("Vary", "")
