@@ -254,9 +254,10 @@ def _existing(batch: list[services.PreparedPost]) -> dict:
     return found
 
 
-def _differences(post: Post, new: services.PreparedPost) -> dict:
+def _stored(post: Post) -> dict:
+    """A post's importable fields as stored (the body's HTML under "html")."""
     body = getattr(post, "body", None)
-    current = {
+    return {
         "title": post.title,
         "author": post.author.name,
         "published_at": post.published_at,
@@ -264,12 +265,17 @@ def _differences(post: Post, new: services.PreparedPost) -> dict:
         "is_notice": post.is_notice,
         "source_name": post.source_name,
         "source_url": post.source_url,
-        "html": body.html if body else "",
-        "credits": body.credits if body else "",
         "reporter": body.reporter if body else "",
+        "credits": body.credits if body else "",
+        "html": body.html if body else "",
     }
+
+
+def _differences(post: Post, new: services.PreparedPost) -> dict:
     return {
-        name: getattr(new, name) for name, value in current.items() if getattr(new, name) != value
+        name: getattr(new, name)
+        for name, value in _stored(post).items()
+        if getattr(new, name) != value
     }
 
 
@@ -365,19 +371,9 @@ def export_lines(batch_size: int = 2_000) -> Iterator[str]:
         if not chunk:
             return
         for post in chunk:
-            body = getattr(post, "body", None)
-            row = {
-                "number": post.number,
-                "title": post.title,
-                "author": post.author.name,
-                "published_at": timezone.localtime(post.published_at, SEOUL).isoformat(),
-                "status": post.status,
-                "is_notice": post.is_notice,
-                "source_name": post.source_name,
-                "source_url": post.source_url,
-                "reporter": body.reporter if body else "",
-                "credits": body.credits if body else "",
-                "body_html": body.html if body else "",
-            }
+            stored = _stored(post)
+            stored["published_at"] = timezone.localtime(post.published_at, SEOUL).isoformat()
+            stored["body_html"] = stored.pop("html")
+            row = {"number": post.number, **{name: stored[name] for name in FIELDS[1:]}}
             yield json.dumps(row, ensure_ascii=False) + "\n"
         last = chunk[-1].number
