@@ -40,6 +40,20 @@ def _lock_numbers(using: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(46201)")
 
 
+_LINES = ("title", "author", "source_name")  # one-line text fields
+
+
+def _clean_fields(fields: dict) -> dict:
+    """The post's own text fields, cleaned as every write path cleans them."""
+    cleaned = dict(fields)
+    for name in _LINES:
+        if isinstance(cleaned.get(name), str):
+            cleaned[name] = clean_line(cleaned[name])
+    if "source_url" in cleaned:
+        cleaned["source_url"] = clean_text(cleaned["source_url"]).strip()
+    return cleaned
+
+
 def _body_fields(*, html: str, credits: str = "", reporter: str = "") -> dict:
     clean_html = sanitize_html(html)
     return {
@@ -71,15 +85,17 @@ def post_create(
     """
     if isinstance(author, str):
         author = author_get_or_create(name=author)
-    fields = {
-        "title": clean_line(title),
-        "author": author,
-        "published_at": published_at or timezone.now(),
-        "status": status,
-        "is_notice": is_notice,
-        "source_name": clean_line(source_name),
-        "source_url": clean_text(source_url).strip(),
-    }
+    fields = _clean_fields(
+        {
+            "title": title,
+            "author": author,
+            "published_at": published_at or timezone.now(),
+            "status": status,
+            "is_notice": is_notice,
+            "source_name": source_name,
+            "source_url": source_url,
+        }
+    )
     body = _body_fields(html=body_html, credits=credits, reporter=reporter)
     for attempt in range(_NUMBER_RETRIES):
         try:
@@ -105,11 +121,7 @@ def post_update(
     **fields,
 ) -> Post:
     """Change a post's fields (and body) through the same cleaning as post_create."""
-    for name in ("title", "source_name"):
-        if name in fields:
-            fields[name] = clean_line(fields[name])
-    if "source_url" in fields:
-        fields["source_url"] = clean_text(fields["source_url"]).strip()
+    fields = _clean_fields(fields)
     if isinstance(fields.get("author"), str):
         fields["author"] = author_get_or_create(name=fields["author"])
     with transaction.atomic():
@@ -197,17 +209,16 @@ def post_prepare(
     number: int | None = None,
 ) -> PreparedPost:
     body = _body_fields(html=body_html, credits=credits, reporter=reporter)
-    title = clean_line(title)
+    fields = _clean_fields(
+        {"title": title, "author": author, "source_name": source_name, "source_url": source_url}
+    )
     return PreparedPost(
         number=number,
-        title=title,
-        author=clean_line(author),
         published_at=published_at,
         status=status,
         is_notice=is_notice,
-        source_name=clean_line(source_name),
-        source_url=clean_text(source_url).strip(),
-        tokens=tuple(search.document(title, body["text"])),
+        tokens=tuple(search.document(fields["title"], body["text"])),
+        **fields,
         **body,
     )
 
