@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 from django.db import connections, transaction
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
@@ -23,6 +23,8 @@ from django.db.models.functions import Lower, Replace
 from django.db.models.lookups import Contains, Lookup
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 FIELDS = {
     "title_body": "제목+내용",
@@ -105,22 +107,36 @@ class _QuoteFold(Func):
 
 _RUN = re.compile(r"[^\W_]+")
 TABLE = "articles_search"
+TSVECTOR_OID = 3614  # a built-in type: its oid is fixed
 
 
-def tokens(text: str) -> set[str]:
+def tokens(text: str, prefix: str = "") -> set[str]:
     """The index tokens of a text: bigrams of each letter/digit run, and its last character."""
-    runs = set(_RUN.findall(fold(text)))
-    return set().union(*map(_run_tokens, runs)) if runs else set()
+    # Runs never cross whitespace, so each distinct word is tokenised once
+    # (and news text repeats its words: the cache makes most words free).
+    words = set(fold(text).split())
+    return set().union(*map(_word_tokens, words, repeat(prefix))) if words else set()
 
 
-@lru_cache(maxsize=65_536)  # news text repeats its words; this halves indexing time
-def _run_tokens(run: str) -> frozenset[str]:
-    return frozenset([run[-1], *(run[i : i + 2] for i in range(len(run) - 1))])
+@lru_cache(maxsize=131_072)
+def _word_tokens(word: str, prefix: str) -> frozenset[str]:
+    found = set()
+    for run in _RUN.findall(word):
+        found.add(prefix + run[-1])
+        found.update(prefix + run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(found)
 
 
 def document(title: str, text: str) -> list[str]:
     """The tokens stored for one post: title tokens marked "t", body tokens "b"."""
-    return [*("t" + t for t in tokens(title)), *("b" + t for t in tokens(text))]
+    return [*tokens(title, "t"), *tokens(text, "b")]
+
+
+def sorted_document(title: str, text: str) -> str:
+    """document() as one string, sorted and space-separated: cheap to pass between
+    processes, and in PostgreSQL's order (bytewise, which for UTF-8 is Python's
+    order of str), so the server need not sort it."""
+    return " ".join(sorted(document(title, text)))
 
 
 @dataclass(frozen=True)
@@ -282,9 +298,30 @@ def _index(using: str = "default"):
     return _PostgresIndex() if connections[using].vendor == "postgresql" else _SqliteIndex()
 
 
-def tsvector_literal(document: list[str] | tuple[str, ...]) -> str:
-    """A document in tsvector input syntax (for COPY)."""
-    return " ".join(_PostgresIndex.literal(token, False) for token in document)
+class TsvectorBinary(bytes):
+    """A document in PostgreSQL's binary tsvector format, for binary COPY.
+
+    Bulk writers send tokens this way because parsing the text form costs
+    PostgreSQL more than storing the row (≈130 µs of ≈480 tokens a post).
+    """
+
+
+class TsvectorBinaryDumper(Dumper):
+    format = Format.BINARY
+    oid = TSVECTOR_OID
+
+    def dump(self, obj: TsvectorBinary) -> bytes:
+        return obj
+
+
+def tsvector_binary(document: str) -> TsvectorBinary:
+    """tsvectorrecv's input for a sorted_document(): the count, then each lexeme
+    NUL-terminated with no positions (tokens never hold a space or a NUL)."""
+    if not document:
+        return TsvectorBinary(bytes(4))
+    count = document.count(" ") + 1
+    lexemes = document.replace(" ", "\0\0\0").encode() + b"\0\0\0"
+    return TsvectorBinary(count.to_bytes(4, "big") + lexemes)
 
 
 def index_documents(rows: list[tuple[int, list[str]]], *, using: str = "default") -> None:

@@ -191,7 +191,7 @@ class PreparedPost:
     text: str
     credits: str
     reporter: str
-    tokens: tuple[str, ...]
+    tokens: str  # search.sorted_document()
 
 
 def post_prepare(
@@ -217,7 +217,7 @@ def post_prepare(
         published_at=published_at,
         status=status,
         is_notice=is_notice,
-        tokens=tuple(search.document(fields["title"], body["text"])),
+        tokens=search.sorted_document(fields["title"], body["text"]),
         **fields,
         **body,
     )
@@ -282,7 +282,7 @@ def posts_bulk_write(
                 for row, p in zip(created, posts, strict=True)
             )
             search.index_documents(
-                [(row.pk, list(p.tokens)) for row, p in zip(created, posts, strict=True)],
+                [(row.pk, p.tokens.split()) for row, p in zip(created, posts, strict=True)],
                 using=using,
             )
         BoardRevision.bump(using=using, number=max(numbers))
@@ -312,6 +312,10 @@ def _copy_postgres(connection, posts, numbers, authors, now) -> None:
         ) as copy:
             for pk, p in zip(ids, posts, strict=True):
                 copy.write_row((pk, p.html, p.text, p.credits, p.reporter))
-        with cursor.copy("COPY articles_search (post_id, tokens) FROM STDIN") as copy:
+        cursor.adapters.register_dumper(search.TsvectorBinary, search.TsvectorBinaryDumper)
+        with cursor.copy(
+            "COPY articles_search (post_id, tokens) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", search.TSVECTOR_OID])
             for pk, p in zip(ids, posts, strict=True):
-                copy.write_row((pk, search.tsvector_literal(p.tokens)))
+                copy.write_row((pk, search.tsvector_binary(p.tokens)))

@@ -92,3 +92,32 @@ def test_a_post_saved_in_a_shell_is_indexed(make_post):
     post.title = "셸에서 고친 제목"
     post.save()
     assert found("셸에서") == [post.number]
+
+
+def test_bulk_writes_store_the_same_index_as_single_saves(db):
+    """The generator and imports send tokens in binary; a save sends them as text."""
+    from django.utils import timezone
+
+    fields = {
+        "title": "[속보] 美·中 ‘관세’ 합의…“AI 반도체” 100% 유예",
+        "author": "랭크뉴스",
+        "published_at": timezone.now(),
+        "body_html": "<p>중국의 AI, Trump’s 관세 </p><p>&amp; 日 정부 ㄱ 하나</p>",
+    }
+    (bulk,) = services.posts_bulk_write([services.post_prepare(**fields)])
+    single = services.post_create(**fields)
+    empty = services.post_create(**{**fields, "title": "…", "body_html": "<p>!!</p>"})
+
+    def stored(number):
+        pk = Post.objects.get(number=number).pk
+        if connection.vendor == "postgresql":
+            sql = f"SELECT tokens::text FROM {search.TABLE} WHERE post_id = %s"
+        else:
+            sql = f"SELECT tokens FROM {search.TABLE} WHERE rowid = %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            return sorted(cursor.fetchone()[0].replace("'", "").split())
+
+    assert stored(bulk) == stored(single.number)
+    assert len(stored(bulk)) > 20 and stored(empty.number) == []
+    assert found("관세") == found("반도체") == found("日") == found("美") == [single.number, bulk]
