@@ -258,3 +258,22 @@ def test_a_csv_line_with_invalid_utf8_is_reported(db, tmp_path):
     assert f"{path}:3: UTF-8이 아닌 바이트가 있습니다" in err
     with pytest.raises(CommandError):
         run(path, "--strict")
+
+
+def test_checking_in_several_processes_gives_the_same_report_and_board(db, tmp_path):
+    rows = [row(number=n, title=f"제목 {n}", body_html=f"<p>본문 {n}</p>") for n in range(1, 600)]
+    rows[10] = row(title="")  # line 11
+    rows[500] = row(number=7)  # line 501: line 7 again
+    path = jsonl(tmp_path, rows)
+    out, err = run(path, "--workers", "2")
+    parallel = board()
+    Post.objects.all().delete()
+    out_serial, err_serial = run(path, "--workers", "1")
+    assert err == err_serial
+    assert f"{path}:11: 제목이 없습니다" in err and f"{path}:501: 7번째 줄과 같은 글입니다" in err
+    assert (
+        out.split("(")[0]
+        == out_serial.split("(")[0]
+        == "새 글 597 · 바뀐 글 0 · 그대로 0 · 건너뜀 2 "
+    )
+    assert parallel == board() and len(parallel) == 597

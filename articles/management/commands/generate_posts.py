@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, count, seed, batch, workers, **options):
         if count < 0 or batch < 1 or workers < 1:
-            raise CommandError("--count must be 0 or more, --batch and --workers 1 or more.")
+            raise CommandError("--count는 0 이상, --batch와 --workers는 1 이상이어야 합니다.")
         # Generated posts are told apart by their source URL; whole batches
         # commit, so the posts already there are exactly 0..done-1.
         done = Post.objects.filter(

@@ -24,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=importing.BATCH, help="rows per transaction"
         )
+        parser.add_argument("--workers", type=int, default=2, help="processes checking rows")
 
-    def handle(self, *args, path, format, dry_run, strict, batch, **options):
+    def handle(self, *args, path, format, dry_run, strict, batch, workers, **options):
+        if batch < 1 or workers < 1:
+            raise CommandError("--batch와 --workers는 1 이상이어야 합니다.")
         fmt = format or importing.guess_format(path)
         if fmt == "feed" and path.startswith(("http://", "https://")):
             source = path
@@ -39,7 +42,12 @@ class Command(BaseCommand):
             total=len(rows), unit="rows", disable=options["verbosity"] < 1 or len(rows) < 2_000
         ) as bar:
             report = importing.import_rows(
-                rows, dry_run=dry_run, strict=strict, progress=bar.update, batch_size=batch
+                rows,
+                dry_run=dry_run,
+                strict=strict,
+                progress=bar.update,
+                batch_size=batch,
+                workers=workers,
             )
         for line, message in report.errors:
             self.stderr.write(f"{path}:{line}: {message}")
