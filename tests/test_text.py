@@ -55,6 +55,13 @@ def test_plain_text_has_one_paragraph_a_line_and_decoded_entities():
     )
 
 
+def test_plain_text_squeezes_runs_of_spaces_and_keeps_no_break_spaces():
+    assert (
+        html_to_text("<p>  첫\t\t문단  끝 </p>\n\n<p>\xa0둘째&nbsp; 줄</p>")
+        == "첫 문단 끝\n둘째\xa0 줄"
+    )
+
+
 def test_summaries_cut_at_a_word():
     assert summarize("가나다 " * 100, 20) == "가나다 가나다 가나다 가나다 가나다…"
     assert summarize("짧은 글") == "짧은 글"
