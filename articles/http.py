@@ -2,8 +2,11 @@
 
 A rendered page (board, article, feed, sitemap) is reused while the board's
 revision is the same, no scheduled post has come due and PAGE_TTL has not
-passed, so an edit shows on the very next request and a hit costs one
-primary-key read. Responses carry Last-Modified (when the page was rendered);
+passed. Each process reads the revision at most once every
+BOARD_REVISION_MAX_AGE seconds for readers (so most hits touch no database,
+and an edit reaches every reader within that second), and on every request
+of anyone with a session, so editors see their own changes at once.
+Responses carry Last-Modified (when the page was rendered);
 Django's ConditionalGetMiddleware adds an ETag and answers 304. Readers' pages
 may be kept briefly by browsers and a CDN; staff responses never are.
 """
@@ -42,7 +45,10 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        revision, next_due = board_edition()
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        revision, next_due = board_edition(
+            max_age=0 if signed_in else settings.BOARD_REVISION_MAX_AGE
+        )
         # Pages hold absolute URLs (canonical, og:url, feed and sitemap links):
         # the scheme and host are part of what was rendered.
         where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"

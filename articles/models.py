@@ -1,6 +1,8 @@
 import datetime
+import time
+from typing import ClassVar
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -221,13 +223,29 @@ class BoardRevision(models.Model):
     def __str__(self):
         return f"게시판 판 {self.revision}"
 
+    # What this process last read, per database: (revision, time.time() then).
+    _seen: ClassVar[dict[str, tuple[int, float]]] = {}
+
     @classmethod
-    def current(cls, using="default") -> int:
-        # Read on every board request: plain SQL skips the ORM's query building.
+    def current(cls, using="default", *, max_age: float = 0) -> int:
+        """The board's revision; with `max_age`, a reading that many seconds old will do.
+
+        A write through bump() makes this process forget its readings, so its
+        own edits show at once; other processes see them within `max_age`.
+        """
+        now = time.time()
+        seen = cls._seen.get(using)
+        if seen is not None and 0 <= now - seen[1] < max_age:
+            return seen[0]
+        # Plain SQL: this runs for most requests, and skips the ORM's query building.
         with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT revision FROM {cls._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
-        return row[0] if row else 0
+        revision = row[0] if row else 0
+        # Inside a transaction the revision may be one that is rolled back.
+        if not connections[using].in_atomic_block:
+            cls._seen[using] = (revision, now)
+        return revision
 
     @classmethod
     def bump(cls, using="default", *, number: int = 0) -> None:
@@ -244,6 +262,8 @@ class BoardRevision(models.Model):
             cls.objects.using(using).get_or_create(
                 pk=1, defaults={"revision": 1, "highest_number": number}
             )
+        cls._seen.clear()
+        transaction.on_commit(cls._seen.clear, using=using)
 
     @classmethod
     def highest(cls, using="default") -> int:

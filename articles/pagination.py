@@ -179,15 +179,16 @@ def next_scheduled(using, now):
 _editions: dict[str, tuple[int, object]] = {}
 
 
-def board_edition(using=None) -> tuple[int, object]:
+def board_edition(using=None, *, max_age: float = 0) -> tuple[int, object]:
     """(revision, next scheduled time): what a cached board page must match.
 
-    One primary-key read a request, from the database the page will be read
-    from (a replica's revision matches a replica's rows); the next scheduled
-    time is looked up again only when the revision changes or that time has come.
+    The revision is read from the database the page will be read from (a
+    replica's revision matches a replica's rows), at most `max_age` seconds
+    ago; the next scheduled time is looked up again only when the revision
+    changes or that time has come.
     """
     using = using or router.db_for_read(BoardRevision)
-    revision = BoardRevision.current(using)
+    revision = BoardRevision.current(using, max_age=max_age)
     now = timezone.now()
     known = _editions.get(using)
     if known is None or known[0] != revision or (known[1] is not None and known[1] <= now):

@@ -233,4 +233,8 @@ LOGGING = {
 # shown as "N건 이상" instead of an exact figure.
 BOARD_PAGE_SIZE = 20
 BOARD_COUNT_LIMIT = envint("BOARD_COUNT_LIMIT", 10_000)
+# How stale (seconds) a process's reading of the board revision may be when a
+# reader without a session asks for a page: an edit reaches every reader
+# within this time, and a page-cache hit within it needs no database query.
+BOARD_REVISION_MAX_AGE = float(os.environ.get("BOARD_REVISION_MAX_AGE") or 1)
 SITE_NAME = os.environ.get("SITE_NAME", "뉴스보드")

@@ -67,11 +67,13 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from articles import pagination
+    from articles.models import BoardRevision
 
     def clear():
         cache.clear()
         pagination._local.clear()
         pagination._editions.clear()
+        BoardRevision._seen.clear()
 
     clear()
     yield

@@ -1,8 +1,12 @@
 """Validators, 304s and Cache-Control on the public pages."""
 
 import pytest
+import time_machine
+from django.db.models import F
+from django.utils import timezone
 
 from articles import services
+from articles.models import BoardRevision, Post
 
 
 @pytest.mark.parametrize("url", ["/", "/?q=소식", "/feed/", "/sitemap.xml", "/robots.txt"])
@@ -49,3 +53,38 @@ def test_anonymous_pages_do_not_vary_by_cookie(client, make_post):
     make_post()
     response = client.get("/")
     assert "Cookie" not in response.get("Vary", "")
+
+
+def _edit_from_another_server(post, title):
+    """An edit this process does not hear about: only the database changes."""
+    Post.objects.filter(pk=post.pk).update(title=title)
+    BoardRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+
+
+# Outside a test transaction: readings taken inside a transaction are not kept.
+def test_a_page_cache_hit_needs_no_database_query(
+    transactional_db, client, make_post, django_assert_num_queries
+):
+    make_post(title="처음 제목")
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert "처음 제목" in client.get("/").content.decode()
+
+
+def test_readers_see_another_servers_edit_within_a_second(
+    transactional_db, client, make_post, settings
+):
+    post = make_post(title="처음 제목")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert "처음 제목" in client.get("/").content.decode()
+        _edit_from_another_server(post, "고친 제목")
+        assert "처음 제목" in client.get("/").content.decode()  # this process's reading is fresh
+        clock.shift(settings.BOARD_REVISION_MAX_AGE)
+        assert "고친 제목" in client.get("/").content.decode()
+
+
+def test_signed_in_users_see_another_servers_edit_at_once(editor_client, make_post):
+    post = make_post(title="처음 제목")
+    assert "처음 제목" in editor_client.get("/").content.decode()
+    _edit_from_another_server(post, "고친 제목")
+    assert "고친 제목" in editor_client.get("/").content.decode()
