@@ -352,6 +352,14 @@ def write_report(results, throughput, count, deep, plans, writes):
             f"| storing already prepared posts (COPY of posts, bodies, tokens) | {store:,.0f} | baseline |",
             f"| `generate_posts` (generate, sanitise, derive text and tokens, store) | {writes['generate']:,.0f} | {writes['generate'] / store:.3f} |",
             f"| `import_posts` of the same posts as JSONL | {writes['import']:,.0f} | {writes['import'] / store:.3f} |",
+            "",
+            "Where the time goes (each step alone, one process, posts/s):",
+            "",
+            "| step | posts/s | ratio to storing |",
+            "| --- | ---: | ---: |",
+            f"| preparing (sanitise, plain text, search tokens), one process | {writes['prepare']:,.0f} | {writes['prepare'] / store:.3f} |",
+            f"| storing without the search tokens' GIN index | {writes['store_unindexed']:,.0f} | {writes['store_unindexed'] / store:.3f} |",
+            f"| building that GIN index afterwards (CREATE INDEX) | {writes['index_build']:,.0f} | {writes['index_build'] / store:.3f} |",
         ]
     lines += ["", "## Query plans (EXPLAIN ANALYZE, this run)", ""]
     for name, plan in plans.items():
