@@ -315,8 +315,12 @@ class TsvectorBinaryDumper(Dumper):
 
 
 def tsvector_binary(document: str) -> TsvectorBinary:
-    """tsvectorrecv's input for a sorted_document(): the count, then each lexeme
-    NUL-terminated with no positions (tokens never hold a space or a NUL)."""
+    """tsvectorrecv's input for a sorted_document(): the count (int32), then each
+    lexeme NUL-terminated and followed by its number of positions (uint16, 0).
+
+    Tokens are runs of letters and digits, so a space separates them and no
+    token holds a NUL.
+    """
     if not document:
         return TsvectorBinary(bytes(4))
     count = document.count(" ") + 1
