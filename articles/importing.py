@@ -13,10 +13,8 @@ import io
 import json
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,8 +23,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .models import Post
+from . import parallel, services
+from .models import ArticleBody, Post
 from .text import clean_line
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
@@ -43,6 +41,7 @@ LIMITS = {
     "source_url": 500,
     "reporter": 100,
     "credits": 500,
+    "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
 BATCH = 1_000
 STATUSES = frozenset(Post.Status.values)
@@ -159,7 +158,13 @@ def _text(row: dict, name: str) -> str:
         return ""
     if not isinstance(value, str | int | float):
         raise RowError(f"{name}: 글자여야 합니다")
-    return str(value)
+    value = str(value)
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate, e.g. "\ud800" in JSON
+            raise RowError(f"{name}: 글자로 쓸 수 없는 코드(U+D800–U+DFFF)가 있습니다") from None
+    return value
 
 
 def check_row(row: dict) -> services.PreparedPost:
@@ -352,10 +357,8 @@ def import_rows(
     report = Report(dry_run=dry_run)
     good: list[services.PreparedPost] = []
     seen: dict = {}
-    pool = get_context("fork").Pool(workers) if workers > 1 else nullcontext()
-    with pool:
-        checked = pool.imap(_check, rows, chunksize=200) if workers > 1 else map(_check, rows)
-        for line_no, post in checked:
+    with parallel.mapper(workers) as map_:  # checking never touches the database
+        for line_no, post in map_(_check, rows):
             if not isinstance(post, RowError):
                 key = _key(post)
                 if key in seen:

@@ -1,10 +1,9 @@
 import time
-from multiprocessing import get_context
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles import generator, services
+from articles import generator, parallel, services
 from articles.models import Post
 
 
@@ -38,11 +37,11 @@ class Command(BaseCommand):
         written = 0
         jobs = ((seed, i, count) for i in todo)
         with (
-            get_context("fork").Pool(workers) as pool,
+            parallel.mapper(workers, chunksize=250) as map_,
             tqdm(total=len(todo), unit="posts", disable=options["verbosity"] < 1) as bar,
         ):
             pending = []
-            for prepared in pool.imap(_prepare, jobs, chunksize=250):
+            for prepared in map_(_prepare, jobs):
                 pending.append(prepared)
                 if len(pending) == batch:
                     written += len(services.posts_bulk_write(pending))

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"파일을 읽을 수 없습니다: {path} ({exc.strerror})") from None
         rows = list(importing.READERS[fmt](source))
+        tqdm.monitor_interval = 0  # no thread: rows are checked in forked processes
         with tqdm(
             total=len(rows), unit="rows", disable=options["verbosity"] < 1 or len(rows) < 2_000
         ) as bar:
