@@ -9,30 +9,36 @@ the change is instant on a board of any size, and old rows stay readable.
 from django.db import migrations
 
 
-def use_lz4(apps, schema_editor):
+def _has_lz4(cursor) -> bool:
+    # Column compression exists from PostgreSQL 14, lz4 only if the server was built with it.
+    cursor.execute(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    )
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _set_compression(schema_editor, method: str) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-        row = cursor.fetchone()
-        if row and row[0]:
+        if _has_lz4(cursor):
+            # A brief exclusive lock; rather fail the deploy than queue behind long reads.
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
             cursor.execute(
                 "ALTER TABLE articles_articlebody"
-                " ALTER COLUMN html SET COMPRESSION lz4, ALTER COLUMN text SET COMPRESSION lz4"
+                f" ALTER COLUMN html SET COMPRESSION {method},"
+                f" ALTER COLUMN text SET COMPRESSION {method}"
             )
+
+
+def use_lz4(apps, schema_editor):
+    _set_compression(schema_editor, "lz4")
 
 
 def use_default(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ALTER TABLE articles_articlebody"
-                " ALTER COLUMN html SET COMPRESSION DEFAULT, ALTER COLUMN text SET COMPRESSION DEFAULT"
-            )
+    _set_compression(schema_editor, "DEFAULT")
 
 
 class Migration(migrations.Migration):
