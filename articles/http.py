@@ -4,8 +4,9 @@ A rendered page (board, article, feed, sitemap) is reused while the board's
 revision is the same, no scheduled post has come due and PAGE_TTL has not
 passed. Each process reads the revision at most once every
 BOARD_REVISION_MAX_AGE seconds for readers (so most hits touch no database,
-and an edit reaches every reader within that second), and on every request
-of anyone with a session, so editors see their own changes at once.
+and an edit reaches every reader within that second, plus a replica's lag
+where there is one), and on every request of anyone with a session, so
+editors see their own changes at once.
 Responses carry Last-Modified (when the page was rendered);
 Django's ConditionalGetMiddleware adds an ETag and answers 304. Readers' pages
 may be kept briefly by browsers and a CDN; staff responses never are.

@@ -118,7 +118,7 @@ def tokens(text: str, prefix: str = "") -> set[str]:
     return set().union(*map(_word_tokens, words, repeat(prefix))) if words else set()
 
 
-@lru_cache(maxsize=131_072)
+@lru_cache(maxsize=32_768)  # ≈ 50 MB when full
 def _word_tokens(word: str, prefix: str) -> frozenset[str]:
     found = set()
     for run in _RUN.findall(word):
