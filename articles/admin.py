@@ -69,6 +69,11 @@ class ArticleBodyInline(admin.StackedInline):
     extra = 1
     max_num = 1
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "html":
+            kwargs["max_length"] = ArticleBody.MAX_HTML_LENGTH
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):

@@ -152,6 +152,11 @@ class ArticleBody(models.Model):
     post = models.OneToOneField(
         Post, on_delete=models.CASCADE, primary_key=True, related_name="body", verbose_name="게시글"
     )
+    # Checked by the admin and by imports. PostgreSQL keeps at most 1 MB of
+    # search tokens a post; 100,000 characters give at most 100,000 distinct
+    # tokens of at most 9 bytes (a news article is about 5,000 characters).
+    MAX_HTML_LENGTH = 100_000
+
     html = models.TextField(
         "본문", blank=True, help_text="기사 본문 HTML. 저장할 때 허용된 태그만 남기고 정리됩니다."
     )

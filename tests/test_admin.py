@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Post
+from articles.models import ArticleBody, Post
 
 CHANGELIST = "/admin/articles/post/"
 
@@ -241,3 +241,26 @@ def test_absurd_years_in_the_date_hierarchy_are_refused_not_a_500(editor_client,
     make_post()
     response = editor_client.get(CHANGELIST, {"published_at__year": year})
     assert response.status_code in (200, 302)
+
+
+def test_a_body_over_the_limit_is_refused_with_a_message(editor_client, make_post):
+    post = make_post(title="제목", body_html="<p>예전 본문</p>")
+    url = f"/admin/articles/post/{post.pk}/change/"
+    data = {
+        "title": "제목",
+        "author": post.author_id,
+        "published_at_0": "2025-01-01",
+        "published_at_1": "09:01:00",
+        "status": "published",
+        "body-TOTAL_FORMS": "1",
+        "body-INITIAL_FORMS": "1",
+        "body-MIN_NUM_FORMS": "0",
+        "body-MAX_NUM_FORMS": "1",
+        "body-0-post": post.pk,
+        "body-0-html": "가" * (ArticleBody.MAX_HTML_LENGTH + 1),
+    }
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "100000" in response.content.decode() and "글자" in response.content.decode()
+    post.body.refresh_from_db()
+    assert post.body.html == "<p>예전 본문</p>"
