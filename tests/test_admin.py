@@ -78,11 +78,9 @@ def test_editors_add_a_post_with_the_next_number_and_a_clean_body(editor_client,
     assert post.body.reporter == "김효신"
 
 
-def test_editing_the_body_in_the_admin_is_sanitised_and_searchable(editor_client, make_post):
-    post = make_post(title="제목", body_html="<p>예전 본문</p>")
-    url = f"/admin/articles/post/{post.pk}/change/"
-    form = editor_client.get(url).context["adminform"].form
-    data = {
+def _change_form(post, body_html):
+    """What the admin's change form posts for `post` titled 제목, with a new body."""
+    return {
         "title": "제목",
         "author": post.author_id,
         "published_at_0": "2025-01-01",
@@ -95,10 +93,19 @@ def test_editing_the_body_in_the_admin_is_sanitised_and_searchable(editor_client
         "body-MIN_NUM_FORMS": "0",
         "body-MAX_NUM_FORMS": "1",
         "body-0-post": post.pk,
-        "body-0-html": '<p style="color:red">새 본문 <a href="https://example.com/">링크</a></p>',
+        "body-0-html": body_html,
         "body-0-reporter": "",
         "body-0-credits": "",
     }
+
+
+def test_editing_the_body_in_the_admin_is_sanitised_and_searchable(editor_client, make_post):
+    post = make_post(title="제목", body_html="<p>예전 본문</p>")
+    url = f"/admin/articles/post/{post.pk}/change/"
+    form = editor_client.get(url).context["adminform"].form
+    data = _change_form(
+        post, '<p style="color:red">새 본문 <a href="https://example.com/">링크</a></p>'
+    )
     assert form.instance == post
     response = editor_client.post(url, data)
     assert response.status_code == 302
@@ -246,20 +253,7 @@ def test_absurd_years_in_the_date_hierarchy_are_refused_not_a_500(editor_client,
 def test_a_body_over_the_limit_is_refused_with_a_message(editor_client, make_post):
     post = make_post(title="제목", body_html="<p>예전 본문</p>")
     url = f"/admin/articles/post/{post.pk}/change/"
-    data = {
-        "title": "제목",
-        "author": post.author_id,
-        "published_at_0": "2025-01-01",
-        "published_at_1": "09:01:00",
-        "status": "published",
-        "body-TOTAL_FORMS": "1",
-        "body-INITIAL_FORMS": "1",
-        "body-MIN_NUM_FORMS": "0",
-        "body-MAX_NUM_FORMS": "1",
-        "body-0-post": post.pk,
-        "body-0-html": "가" * (ArticleBody.MAX_HTML_LENGTH + 1),
-    }
-    response = editor_client.post(url, data)
+    response = editor_client.post(url, _change_form(post, "가" * (ArticleBody.MAX_HTML_LENGTH + 1)))
     assert response.status_code == 200
     assert "100000" in response.content.decode() and "글자" in response.content.decode()
     post.body.refresh_from_db()
