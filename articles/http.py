@@ -31,11 +31,15 @@ PUBLIC = f"public, max-age={PAGE_TTL}, stale-while-revalidate={PAGE_TTL * 10}"
 PRIVATE = "private, no-store"
 
 
-def set_cache_headers(request, response) -> None:
+def _has_session(request) -> bool:
     # Without a session cookie nobody is logged in: no need to load a session
     # (which would also add "Vary: Cookie" and split a CDN's cache by cookie).
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def set_cache_headers(request, response) -> None:
     staff = False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if _has_session(request):
         user = getattr(request, "user", None)
         staff = user is not None and user.is_authenticated and user.is_staff
     response["Cache-Control"] = PRIVATE if staff else PUBLIC
@@ -46,9 +50,8 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
         revision, next_due = board_edition(
-            max_age=0 if signed_in else settings.BOARD_REVISION_MAX_AGE
+            max_age=0 if _has_session(request) else settings.BOARD_REVISION_MAX_AGE
         )
         # Pages hold absolute URLs (canonical, og:url, feed and sitemap links):
         # the scheme and host are part of what was rendered.
