@@ -1,17 +1,21 @@
 """Synthetic Korean news posts for benchmarks and load tests.
 
 Post i of seed S is always the same post: its text comes from Random(f"{S}:{i}"),
-so an interrupted run can be completed by running the command again.
+and its date from i alone (one post every STEP, from START), so a board grown
+or completed by running the command again stays in date order.
 """
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 START = datetime(2019, 1, 1, 6, 0, tzinfo=SEOUL)
 END = datetime(2025, 2, 23, 16, 0, tzinfo=SEOUL)
+# A busy aggregator's pace: 1,000,000 posts fill START..END (≈ 445 posts a day).
+STEP = (END - START) / 1_000_000
+NOTICE_EVERY = 250_000  # posts 1, 250,001, 500,001, … are notices
 
 SUBJECTS = [
     "트럼프", "시진핑", "푸틴", "젤렌스키", "이재명", "한동훈", "정부", "국회", "대통령실", "검찰",
@@ -113,11 +117,10 @@ def _body(rng: random.Random, seed: int) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-def post(seed: int, i: int, count: int) -> dict:
-    """Fields of generated post i of `count` for `seed` (keyword arguments of post_prepare)."""
+def post(seed: int, i: int) -> dict:
+    """Fields of generated post i of `seed` (keyword arguments of post_prepare)."""
     rng = random.Random(f"{seed}:{i}")
-    span = (END - START).total_seconds()
-    published_at = START + timedelta(seconds=span * (i + rng.random() * 0.9) / max(count, 1))
+    published_at = START + STEP * (i + rng.random() * 0.9)
     roll = rng.random()
     status = "hidden" if roll < 0.01 else "draft" if roll < 0.012 else "published"
     source = rng.choice(SOURCES)
@@ -127,8 +130,13 @@ def post(seed: int, i: int, count: int) -> dict:
         "published_at": published_at.replace(microsecond=0),
         "body_html": _body(rng, seed),
         "status": status,
-        "is_notice": i % max(count // 5, 1) == 0 and i > 0 and status == "published",
+        "is_notice": i % NOTICE_EVERY == 1 and status == "published",
         "source_name": source,
-        "source_url": f"https://generated.invalid/{seed}/{i}",
+        "source_url": source_url(seed, i),
         "reporter": rng.choice(["김효신", "이서연", "박민준", "최지우", "정하은", ""]),
     }
+
+
+def source_url(seed: int, i: int) -> str:
+    """What tells generated post i of `seed` apart (generate_posts resumes by it)."""
+    return f"https://generated.invalid/{seed}/{i}"

@@ -52,7 +52,7 @@ def main():
 
     # Where the time goes: preparing in one process, storing with and without
     # the GIN index, and building that index afterwards instead.
-    raw = [generator.post(9, i, COUNT) for i in range(COUNT)]
+    raw = [generator.post(9, i) for i in range(COUNT)]
     started = time.perf_counter()
     prepared = [services.post_prepare(**fields) for fields in raw]
     prepare = COUNT / (time.perf_counter() - started)

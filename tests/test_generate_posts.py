@@ -21,8 +21,14 @@ def board():
 
 
 def test_the_same_seed_gives_the_same_posts():
-    assert generator.post(3, 5, 100) == generator.post(3, 5, 100)
-    assert generator.post(3, 5, 100) != generator.post(4, 5, 100)
+    assert generator.post(3, 5) == generator.post(3, 5)
+    assert generator.post(3, 5) != generator.post(4, 5)
+
+
+def test_a_million_posts_span_six_years_in_number_order():
+    dates = [generator.post(1, i)["published_at"] for i in range(0, 1_000_000, 1_000)]
+    assert dates == sorted(dates)
+    assert (dates[0].year, dates[-1].year) == (2019, 2025)
 
 
 def test_generated_posts_look_like_korean_news(db):
@@ -31,8 +37,7 @@ def test_generated_posts_look_like_korean_news(db):
     assert posts.count() == 40
     assert all(len(p.body.text) >= 500 for p in posts)
     assert Post.objects.values("author").distinct().count() > 5
-    years = {p.published_at.year for p in posts}
-    assert len(years) >= 3
+    assert Post.objects.filter(is_notice=True).count() == 1  # post 1 of each seed
     titles = " ".join(p.title for p in posts)
     assert any(mark in titles for mark in ("[속보]", "[단독]", "[종합]", '"', "‘", "美", "中"))
 
@@ -46,6 +51,18 @@ def test_rerunning_completes_a_board_without_duplicates(db):
     numbers = [row[0] for row in board()]
     assert numbers == list(range(1, 36))
     assert board()[:20] == first
+    dates = list(Post.objects.order_by("number").values_list("published_at", flat=True))
+    assert dates == sorted(dates)  # the posts added are the newest
+
+
+def test_a_post_deleted_from_the_middle_is_made_again_once(db):
+    generate(10)
+    titles = [row[1] for row in board()]
+    Post.objects.get(number=4).delete()
+    generate(10)
+    generate(10)
+    assert sorted(row[1] for row in board()) == sorted(titles)
+    assert [row[0] for row in board()][-1] == 11  # a new number; 4 stays retired
 
 
 def test_generation_after_existing_posts_takes_the_next_numbers(make_post):

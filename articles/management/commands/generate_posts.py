@@ -8,8 +8,8 @@ from articles.models import Post
 
 
 def _prepare(args):
-    seed, i, count = args
-    return services.post_prepare(**generator.post(seed, i, count))
+    seed, i = args
+    return services.post_prepare(**generator.post(seed, i))
 
 
 class Command(BaseCommand):
@@ -27,15 +27,21 @@ class Command(BaseCommand):
     def handle(self, *args, count, seed, batch, workers, **options):
         if count < 0 or batch < 1 or workers < 1:
             raise CommandError("--count는 0 이상, --batch와 --workers는 1 이상이어야 합니다.")
-        # Generated posts are told apart by their source URL; whole batches
-        # commit, so the posts already there are exactly 0..done-1.
-        done = Post.objects.filter(
-            source_url__startswith=f"https://generated.invalid/{seed}/"
-        ).count()
-        todo = range(done, count)
+        # Generated posts are told apart by their source URL, which ends in i.
+        prefix = generator.source_url(seed, 0).removesuffix("0")
+        urls = Post.objects.filter(source_url__startswith=prefix).values_list(
+            "source_url", flat=True
+        )
+        present = {
+            int(tail)
+            for url in urls.iterator(chunk_size=10_000)
+            if (tail := url.removeprefix(prefix)).isdigit()
+        }
+        done = len(present)
+        todo = [i for i in range(count) if i not in present]
         started = time.perf_counter()
         written = 0
-        jobs = ((seed, i, count) for i in todo)
+        jobs = ((seed, i) for i in todo)
         with (
             parallel.mapper(workers, chunksize=250) as map_,
             tqdm(total=len(todo), unit="posts", disable=options["verbosity"] < 1) as bar,
