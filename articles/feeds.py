@@ -1,14 +1,18 @@
 """/feed/: an Atom feed of the board, honouring every board filter."""
 
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db import router
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from . import search
 from .filters import PostFilter
 from .models import Post
 from .text import summarize
@@ -19,6 +23,17 @@ FEED_SIZE = 50
 class BoardFeed(Feed):
     feed_type = Atom1Feed
     language = "ko"
+
+    def __call__(self, request, *args, **kwargs):
+        # A searched feed runs its queries with the board's time limit.
+        searching = (request.GET.get("q") or "").strip()
+        try:
+            with search.bounded(router.db_for_read(Post)) if searching else nullcontext():
+                return super().__call__(request, *args, **kwargs)
+        except search.TooSlow:
+            return HttpResponse(
+                search.TooSlow.message, status=503, content_type="text/plain; charset=utf-8"
+            )
 
     def get_object(self, request):
         # The feed object is shared between requests: keep everything per request in obj.
@@ -45,7 +60,10 @@ class BoardFeed(Feed):
         return f"{feed}?{urlencode(params)}" if params else feed
 
     def items(self, filterset):
-        return filterset.qs.order_by("-number")[:FEED_SIZE]
+        rows = filterset.qs.order_by("-number")
+        if filterset.search_candidates is not None:
+            search.walk_newest_first(rows.db)
+        return rows[:FEED_SIZE]
 
     def item_title(self, post):
         return post.title

@@ -1,11 +1,12 @@
 import html
 import json
 import re
+from contextlib import nullcontext
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, router
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,15 +20,20 @@ from . import search
 from .filters import PostFilter
 from .http import public_page
 from .models import Post
-from .pagination import page_of, paginate
+from .pagination import BoardPage, page_of, paginate
 from .text import summarize
 
 
 def _board(request):
-    """The filtered board rows and its pinned notices, from the request's list context."""
+    """The filtered board rows and its pinned notices, from the request's list context.
+
+    Call inside search.bounded(): a search runs its index probe here.
+    """
     public = Post.objects.published().select_related("author")
     filterset = PostFilter(request.GET, queryset=public)
     rows = filterset.qs.order_by("-number")
+    if filterset.search_candidates is not None:
+        search.walk_newest_first(rows.db)
     if filterset.is_active:
         notices = []
     else:
@@ -92,17 +98,41 @@ def _board_context(filterset, page, notices) -> dict:
     }
 
 
+def _searching(request):
+    """A time limit for the queries of a request that searches (see search.bounded)."""
+    if (request.GET.get("q") or "").strip():
+        return search.bounded(router.db_for_read(Post))
+    return nullcontext()
+
+
+def _too_slow(request) -> tuple[PostFilter, BoardPage]:
+    """An empty list with the filters as given, for a search that ran too long."""
+    filterset = PostFilter(request.GET, queryset=Post.objects.none())
+    page = paginate(
+        Post.objects.none(),
+        raw_page=None,
+        base_url=reverse("articles:board"),
+        params=filterset.params(),
+        unfiltered=False,
+    )
+    page.message = search.TooSlow.message
+    return filterset, page
+
+
 @public_page
 def board(request):
-    filterset, rows, notices = _board(request)
-    page = _paginate(filterset, rows, request.GET.get("page"))
+    try:
+        with _searching(request):
+            filterset, rows, notices = _board(request)
+            page = _paginate(filterset, rows, request.GET.get("page"))
+            messages = [m for m in (*filterset.messages(), page.message) if m]
+    except search.TooSlow:
+        (filterset, page), notices = _too_slow(request), []
+        messages = [page.message]
     return render(
         request,
         "articles/board.html",
-        {
-            **_board_context(filterset, page, notices),
-            "messages_list": [m for m in (*filterset.messages(), page.message) if m],
-        },
+        {**_board_context(filterset, page, notices), "messages_list": messages},
     )
 
 
@@ -153,11 +183,18 @@ def post_detail(request, number: int):
         Post.objects.published().select_related("author", "body"), number=number
     )
 
-    filterset, rows, notices = _board(request)
-    newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
-    older = rows.filter(number__lt=post.number).first()  # 다음글
-    page_number = page_of(post, rows, unfiltered=not filterset.is_active)
-    page = _paginate(filterset, rows, str(page_number))
+    try:
+        with _searching(request):
+            filterset, rows, notices = _board(request)
+            newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
+            older = rows.filter(number__lt=post.number).first()  # 다음글
+            page_number = page_of(post, rows, unfiltered=not filterset.is_active)
+            page = _paginate(filterset, rows, str(page_number))
+            messages = filterset.messages()
+    except search.TooSlow:
+        # The article is what was asked for: only the list under it gives up.
+        (filterset, page), notices, newer, older = _too_slow(request), [], None, None
+        messages = [page.message]
     body = getattr(post, "body", None)
     summary = summarize(body.text) if body else ""
     return render(
@@ -172,7 +209,7 @@ def post_detail(request, number: int):
             "newer": newer,
             "older": older,
             "list_url": page.url(page.number),
-            "messages_list": filterset.messages(),
+            "messages_list": messages,
         },
     )
 

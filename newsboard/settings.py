@@ -237,4 +237,7 @@ BOARD_COUNT_LIMIT = envint("BOARD_COUNT_LIMIT", 10_000)
 # reader without a session asks for a page: an edit reaches every reader
 # within this time, and a page-cache hit within it needs no database query.
 BOARD_REVISION_MAX_AGE = float(os.environ.get("BOARD_REVISION_MAX_AGE") or 1)
+# Seconds a request's search queries may run (PostgreSQL) before the reader is
+# asked to narrow the search instead.
+SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT") or 2)
 SITE_NAME = os.environ.get("SITE_NAME", "뉴스보드")
