@@ -53,6 +53,7 @@ def sanitize_html(value: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
+        url_relative="deny",  # "/x" and "//host/x" carry no scheme to allow
         link_rel="noopener nofollow",
         strip_comments=True,
     )

@@ -42,6 +42,9 @@ def test_the_markup_of_a_news_article_is_kept(html):
             '<a href="https://example.com/" rel="noopener nofollow">링크</a>',
         ),
         ("<!-- 주석 --><p>글</p>", "<p>글</p>"),
+        # Only http(s) URLs: relative and scheme-relative ones name no scheme to check.
+        ('<img src="//evil.example/x.png" alt="">', '<img alt="">'),
+        ('<a href="/relative">링크</a>', '<a rel="noopener nofollow">링크</a>'),
     ],
 )
 def test_hostile_html_is_removed(dirty, clean):
