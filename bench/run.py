@@ -81,10 +81,9 @@ def main():
     from django.conf import settings
     from django.core.cache import cache
     from django.core.paginator import Paginator
-    from django.test import Client
+    from django.test import Client, RequestFactory
 
-    from articles import search
-    from articles.filters import PostFilter
+    from articles import search, views
     from articles.models import Post
     from articles.pagination import board_state, paginate
 
@@ -152,6 +151,7 @@ def main():
         ("rare", "쯔양"),
         ("absent", "뷁햏"),
         ("two terms", "트럼프 관세"),
+        ("two common terms", "삼성전자 반도체"),
     ]
     public = Post.objects.published().select_related("author")
 
@@ -172,18 +172,13 @@ def main():
         return run
 
     def ours(q, field):
-        # what the board view does: the FilterSet, then its page and total
+        # what the board view does: the FilterSet, the plan, then its page and total
+        request = RequestFactory().get("/", {"q": q, "field": field})
+
         def run():
-            filterset = PostFilter({"q": q, "field": field}, queryset=public)
-            rows = filterset.qs.order_by("-number")
-            return paginate(
-                rows,
-                raw_page="1",
-                base_url="/",
-                params={},
-                unfiltered=False,
-                candidates=filterset.search_candidates,
-            )
+            with views._searching(request):
+                filterset, rows, _ = views._board(request)
+                return views._paginate(filterset, rows, "1")
 
         return run
 
@@ -201,9 +196,18 @@ def main():
                 row(f"GET /?q={q} (whole request, server time) vs ILIKE scan", whole, base)
 
     plans = {}
-    for label, q in (("common 2-syllable", "관세"), ("rare", "쯔양"), ("3-syllable", "트럼프")):
-        qs = search.search(public, q, "title_body").queryset.order_by("-number")[:20]
-        plans[f"first page of '{q}' ({label}) on title_body"] = qs.explain(analyze=True)
+    for label, q in (
+        ("common 2-syllable", "관세"),
+        ("rare", "쯔양"),
+        ("3-syllable", "트럼프"),
+        ("two common terms", "삼성전자 반도체"),
+    ):
+        with search.bounded("default"):
+            result = search.search(public, q, "title_body")
+            if result.candidates is not None:
+                search.walk_newest_first("default")
+            qs = result.queryset.order_by("-number")[:20]
+            plans[f"first page of '{q}' ({label}) on title_body"] = qs.explain(analyze=True)
 
     # --- article pages -------------------------------------------------------
     newest = rows_qs.first()
