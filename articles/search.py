@@ -20,10 +20,12 @@ from itertools import pairwise, repeat
 import psycopg
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
 from django.db.models.lookups import Contains, Lookup
+from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from psycopg.adapt import Dumper
@@ -50,12 +52,32 @@ def fold(value: str) -> str:
     for curly, straight in _QUOTE_PAIRS:  # str.replace is much faster than translate here
         if curly in value:
             value = value.replace(curly, straight)
+    return _lower(value)
+
+
+def _lower(value: str) -> str:
     lowered = value.lower()
     if len(lowered) == len(value):
         return lowered
     # A few characters lengthen when lowered (İ → i̇); keep those as they are so
     # that positions in the folded text are positions in the original.
     return "".join(c if len(low := c.lower()) != 1 else low for c in value)
+
+
+class _Lower(Lower):
+    """lower() as fold() does it. SQLite's own lower() changes ASCII letters only,
+    so there it calls _lower(), registered on each connection."""
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="newsboard_lower", **extra)
+
+
+@receiver(connection_created)
+def _register_sqlite_functions(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "newsboard_lower", 1, lambda v: v if v is None else _lower(v), deterministic=True
+        )
 
 
 def query_terms(query: str) -> list[str]:
@@ -517,7 +539,7 @@ def _contains(columns, term: str) -> Q:
         if any(c in term for c in "'\""):
             expression = _QuoteFold(expression)
         if term != term.upper():  # it has cased letters (already lower-cased)
-            expression = Lower(expression)
+            expression = _Lower(expression)
         match |= Q(Contains(expression, term))
     return match
 

@@ -32,6 +32,7 @@ POSTS = [
     (7, "경제 뉴스 한눈에", "중국 경제가 5% 성장했다.", "KBS", "published"),
     (8, "숨긴 트럼프 기사", "트럼프 중국", "랭크뉴스", "hidden"),
     (9, "초안: 트럼프 중국", "트럼프 중국", "랭크뉴스", "draft"),
+    (10, "Über Korea: ΑΘΗΝΑ 특파원", "Émile 기자가 전했다.", "연합", "published"),
 ]
 
 CASES = [
@@ -71,6 +72,12 @@ CASES = [
     (unicodedata.normalize("NFD", "중국의"), "title_body", [2]),
     ("없는말", "title_body", []),
     ("  트럼프   트럼프 ", "title", [6, 1]),
+    # Case beyond ASCII (SQLite's own lower() and LIKE fold ASCII only).
+    ("über", "title", [10]),
+    ("ÜBER", "title_body", [10]),
+    ("αθηνα", "title", [10]),
+    ("émile", "body", [10]),
+    ("ü", "title", [10]),
 ]
 
 
