@@ -65,7 +65,7 @@ def test_editors_add_a_post_with_the_next_number_and_a_clean_body(editor_client,
             "body-INITIAL_FORMS": "0",
             "body-MIN_NUM_FORMS": "0",
             "body-MAX_NUM_FORMS": "1",
-            "body-0-html": '<p>본문</p><img src="x" onerror="alert(1)"><script>bad()</script>',
+            "body-0-html": '<p>본문</p><img src="https://img.example/x.jpg" onerror="alert(1)"><script>bad()</script>',
             "body-0-reporter": "김효신",
             "body-0-credits": "",
         },
@@ -73,7 +73,7 @@ def test_editors_add_a_post_with_the_next_number_and_a_clean_body(editor_client,
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.get(title="관리자가 쓴 글")
     assert post.number == 46202
-    assert post.body.html == '<p>본문</p><img src="x">'
+    assert post.body.html == '<p>본문</p><img src="https://img.example/x.jpg">'
     assert post.body.text == "본문"
     assert post.body.reporter == "김효신"
 
