@@ -215,7 +215,9 @@ def paginate(
         state = board_state(rows)
         total, capped = state.count, False
     elif candidates is not None:
-        total, capped = min(search.among(rows, candidates)[: limit + 1].count(), limit), True
+        # Unordered: counting known matches is a lookup by id, never a walk.
+        found = search.among(rows.order_by(), candidates)[: limit + 1].count()
+        total, capped = min(found, limit), True
     else:
         total = rows[: limit + 1].count()
         capped = total > limit
@@ -252,9 +254,15 @@ def paginate(
     )
 
 
-def page_of(post, rows, *, unfiltered: bool) -> int:
-    """The page of `rows` that holds (or would hold) `post`."""
+def page_of(post, rows, *, unfiltered: bool, within: int | None = None) -> int | None:
+    """The page of `rows` that holds (or would hold) `post`.
+
+    A filtered list is counted up to `within` rows (BOARD_COUNT_LIMIT by
+    default) newer than the post; None when there are more, where counting on
+    would cost more than the list under an article is worth.
+    """
     if unfiltered:
         return board_state(rows).page_of(post.number)
-    position = rows.filter(number__gt=post.number)[: settings.BOARD_COUNT_LIMIT * 10].count()
-    return position // settings.BOARD_PAGE_SIZE + 1
+    within = within or settings.BOARD_COUNT_LIMIT
+    position = rows.filter(number__gt=post.number)[:within].count()
+    return None if position >= within else position // settings.BOARD_PAGE_SIZE + 1

@@ -177,6 +177,9 @@ def _link_preview(request, post, body, summary) -> dict:
     }
 
 
+FAR_IN_THE_LIST = "이 글은 목록의 앞쪽에서 멀리 있어 목록의 첫 페이지를 보여 드립니다."
+
+
 @public_page
 def post_detail(request, number: int):
     post = get_object_or_404(
@@ -188,9 +191,13 @@ def post_detail(request, number: int):
             filterset, rows, notices = _board(request)
             newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
             older = rows.filter(number__lt=post.number).first()  # 다음글
-            page_number = page_of(post, rows, unfiltered=not filterset.is_active)
-            page = _paginate(filterset, rows, str(page_number))
+            # Many matches are checked row by row: count fewer before giving up.
+            within = search.VERIFY_LIMIT if filterset.search_candidates is not None else None
+            page_number = page_of(post, rows, unfiltered=not filterset.is_active, within=within)
+            page = _paginate(filterset, rows, str(page_number or 1))
             messages = filterset.messages()
+            if page_number is None:
+                messages.append(FAR_IN_THE_LIST)
     except search.TooSlow:
         # The article is what was asked for: only the list under it gives up.
         (filterset, page), notices, newer, older = _too_slow(request), [], None, None
