@@ -210,13 +210,19 @@ class SearchEntry(models.Model):
 
 
 class BoardRevision(models.Model):
-    """A counter bumped by every write that can move rows between board pages.
+    """Counters bumped by writes to the board; one row, read by primary key.
 
-    Deep board pages are found through page anchors computed once per
-    revision (articles/pagination.py); one row, read by primary key.
+    `revision` changes with every write a reader could see (rendered pages are
+    cached per revision); `layout` only with those that can move rows between
+    board pages (a post added, deleted, hidden, pinned or rescheduled): deep
+    board pages are found through page anchors computed once per layout
+    (articles/pagination.py), which fixing a typo need not throw away.
     """
 
+    LAYOUT_FIELDS = frozenset({"number", "status", "is_notice", "published_at"})
+
     revision = models.BigIntegerField(default=0)
+    layout = models.BigIntegerField(default=0)
     # The highest number ever given, so that deleting the newest post never
     # frees its number for another article (links to /posts/<number>/ are shared).
     highest_number = models.BigIntegerField(default=0)
@@ -228,8 +234,8 @@ class BoardRevision(models.Model):
     def __str__(self):
         return f"게시판 판 {self.revision}"
 
-    # What this process last read, per database: (revision, time.time() then).
-    _seen: ClassVar[dict[str, tuple[int, float]]] = {}
+    # What this process last read, per database: ((revision, layout), time.time() then).
+    _seen: ClassVar[dict[str, tuple[tuple[int, int], float]]] = {}
 
     @classmethod
     def current(cls, using="default", *, max_age: float = 0) -> int:
@@ -238,34 +244,46 @@ class BoardRevision(models.Model):
         A write through bump() makes this process forget its readings, so its
         own edits show at once; other processes see them within `max_age`.
         """
+        return cls._read(using, max_age)[0]
+
+    @classmethod
+    def current_layout(cls, using="default") -> int:
+        """The board's layout counter, read now."""
+        return cls._read(using, 0)[1]
+
+    @classmethod
+    def _read(cls, using, max_age: float) -> tuple[int, int]:
         now = time.time()
         seen = cls._seen.get(using)
         if seen is not None and 0 <= now - seen[1] < max_age:
             return seen[0]
         # Plain SQL: this runs for most requests, and skips the ORM's query building.
         with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT revision FROM {cls._meta.db_table} WHERE id = 1")
+            cursor.execute(f"SELECT revision, layout FROM {cls._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
-        revision = row[0] if row else 0
+        reading = (row[0], row[1]) if row else (0, 0)
         # Inside a transaction the revision may be one that is rolled back.
         if not connections[using].in_atomic_block:
-            cls._seen[using] = (revision, now)
-        return revision
+            cls._seen[using] = (reading, now)
+        return reading
 
     @classmethod
-    def bump(cls, using="default", *, number: int = 0) -> None:
-        """A new revision; `number` raises the highest number ever given."""
+    def bump(cls, using="default", *, number: int = 0, layout: bool = True) -> None:
+        """A new revision (and layout, unless `layout` is False); `number` raises
+        the highest number ever given."""
+        step = 1 if layout else 0
         changed = (
             cls.objects.using(using)
             .filter(pk=1)
             .update(
                 revision=models.F("revision") + 1,
+                layout=models.F("layout") + step,
                 highest_number=Greatest(models.F("highest_number"), models.Value(number)),
             )
         )
         if not changed:
             cls.objects.using(using).get_or_create(
-                pk=1, defaults={"revision": 1, "highest_number": number}
+                pk=1, defaults={"revision": 1, "layout": step, "highest_number": number}
             )
         cls._seen.clear()
         transaction.on_commit(cls._seen.clear, using=using)

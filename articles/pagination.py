@@ -2,7 +2,7 @@
 
 The unfiltered board is paged through *anchors*: the number of the first row
 of every page, computed in one pass over the board's index once per board
-revision (every write that can move rows bumps it, see BoardRevision) and kept
+layout (every write that can move rows bumps it, see BoardRevision) and kept
 in the cache. Page 50,000 is then `number <= anchor LIMIT 20`, as cheap as
 page 1, and the page holding an old article is a binary search.
 
@@ -128,8 +128,8 @@ _local: dict[str, BoardState] = {}
 
 
 def board_state(rows) -> BoardState:
-    """Count and anchors of the unfiltered board rows, cached per board revision."""
-    key = f"newsboard:board:{BoardRevision.current(rows.db)}:{settings.BOARD_PAGE_SIZE}"
+    """Count and anchors of the unfiltered board rows, cached per board layout."""
+    key = f"newsboard:board:{BoardRevision.current_layout(rows.db)}:{settings.BOARD_PAGE_SIZE}"
     now = timezone.now()
 
     def fresh(state):

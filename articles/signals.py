@@ -16,9 +16,16 @@ from .models import ArticleBody, Author, BoardRevision, Post
 @receiver(post_delete, sender=Post)
 @receiver(post_save, sender=ArticleBody)  # search results change with the body
 @receiver(post_save, sender=Author)  # the board shows authors' names
-def board_changed(sender, instance, using="default", raw=False, **kwargs):
-    if not raw:
-        BoardRevision.bump(using=using, number=instance.number if sender is Post else 0)
+def board_changed(sender, instance, using="default", raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    if sender is not Post:
+        BoardRevision.bump(using=using, layout=False)  # text only: rows stay where they are
+        return
+    # A save that names its fields moves rows only through these; one that
+    # doesn't (a new post, a shell's save()) or a delete may.
+    moves = update_fields is None or bool(BoardRevision.LAYOUT_FIELDS & set(update_fields))
+    BoardRevision.bump(using=using, number=instance.number, layout=moves)
 
 
 @receiver(post_save, sender=Post)

@@ -1,6 +1,8 @@
 """Paging at depth: anchors for the board, capped totals for searches."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import services
 from articles.models import Post
@@ -49,6 +51,26 @@ def test_page_numbers_follow_hiding_pinning_and_deleting(client, big_board):
     assert walk(client) == public_rows()
     response = client.get("/")
     assert response.context["page"].total == len(public_rows())
+
+
+def _anchor_passes(client, path) -> tuple[int, str]:
+    """How many times the request computed the board's page anchors, and its page."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(path).content.decode()
+    return sum("row_number() OVER" in q["sql"] for q in queries), html
+
+
+def test_editing_text_keeps_the_page_anchors_and_shows_the_edit(client, big_board):
+    assert _anchor_passes(client, "/?page=3")[0] == 1
+    post = Post.objects.get(number=160)  # on page 3
+    services.post_update(post=post, title="고친 제목", body_html="<p>고친 본문</p>")
+    services.author_get_or_create(name="새 언론사")
+    passes, html = _anchor_passes(client, "/?page=3")
+    assert passes == 0  # at a million posts, a pass takes 0.3 s
+    assert "고친 제목" in html
+    services.post_update(post=post, status=Post.Status.HIDDEN)
+    passes, html = _anchor_passes(client, "/?page=3")
+    assert passes == 1 and "고친 제목" not in html
 
 
 def test_a_post_created_after_the_anchors_shows_on_page_one(client, big_board, make_post):
