@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from . import importing, search, services
 from .models import ArticleBody, Author, Post
+from .text import clean_line
 
 
 class CappedCountPaginator(Paginator):
@@ -75,8 +76,16 @@ class ArticleBodyInline(admin.StackedInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class AuthorForm(forms.ModelForm):
+    def clean_name(self):
+        # As every write path stores names: NFC, one line (uniqueness is then
+        # checked on the cleaned name).
+        return clean_line(self.cleaned_data["name"])
+
+
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorForm
     list_display = ["name"]
     search_fields = ["name"]
     show_full_result_count = False

@@ -19,12 +19,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from . import parallel, services
-from .models import ArticleBody, Post
+from .models import EARLIEST_PUBLISHED, LATEST_PUBLISHED, ArticleBody, Post, validate_source_url
 from .text import clean_line
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
@@ -32,8 +31,6 @@ FIELDS = [
     "number", "title", "author", "published_at", "status", "is_notice",
     "source_name", "source_url", "reporter", "credits", "body_html",
 ]  # fmt: skip
-EARLIEST = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
 LIMITS = {
     "title": 300,
     "author": 100,
@@ -45,7 +42,6 @@ LIMITS = {
 }
 BATCH = 1_000
 STATUSES = frozenset(Post.Status.values)
-_url = URLValidator(schemes=["http", "https"])
 
 
 class RowError(ValueError):
@@ -199,7 +195,7 @@ def check_row(row: dict) -> services.PreparedPost:
         raise RowError(f"날짜를 읽을 수 없습니다: {raw_date!r}") from None
     if timezone.is_naive(published_at):
         published_at = published_at.replace(tzinfo=SEOUL)
-    if not EARLIEST <= published_at <= LATEST:
+    if not EARLIEST_PUBLISHED <= published_at <= LATEST_PUBLISHED:
         raise RowError(f"날짜는 1970년부터 2100년 사이여야 합니다: {raw_date!r}")
 
     status = _text(row, "status").strip() or Post.Status.PUBLISHED
@@ -217,7 +213,7 @@ def check_row(row: dict) -> services.PreparedPost:
     source_url = _text(row, "source_url").strip()
     if source_url:
         try:
-            _url(source_url)
+            validate_source_url(source_url)
         except ValidationError:
             raise RowError(f"원문 주소가 http(s) 주소가 아닙니다: {source_url[:80]!r}") from None
 

@@ -1,12 +1,30 @@
 import datetime
 import time
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+
+# Dates a post may carry, and the links it may point to: shared by the admin's
+# forms (model validation) and the import.
+EARLIEST_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+LATEST_PUBLISHED = datetime.datetime(2100, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
+validate_source_url = URLValidator(
+    schemes=["http", "https"],
+    message="원문 주소는 http 또는 https 주소여야 합니다.",
+    code="http_only",  # not "invalid": a field's own message for that code would replace it
+)
+
+
+def validate_published_at(value: datetime.datetime) -> None:
+    if not EARLIEST_PUBLISHED <= value <= LATEST_PUBLISHED:
+        raise ValidationError("게시 시각은 1970년부터 2100년 사이여야 합니다.", code="out_of_range")
 
 
 class Author(models.Model):
@@ -80,6 +98,7 @@ class Post(models.Model):
     published_at = models.DateTimeField(
         "게시 시각",
         default=timezone.now,
+        validators=[validate_published_at],
         help_text="서울 시각. 미래 시각이면 그때까지 게시판에 나오지 않습니다 (예약).",
     )
     status = models.CharField(
@@ -96,7 +115,11 @@ class Post(models.Model):
         "출처", max_length=100, blank=True, help_text="원문을 낸 언론사 (예: KBS)."
     )
     source_url = models.URLField(
-        "원문 주소", max_length=500, blank=True, help_text="원문 기사의 주소 (http 또는 https)."
+        "원문 주소",
+        max_length=500,
+        blank=True,
+        validators=[validate_source_url],
+        help_text="원문 기사의 주소 (http 또는 https).",
     )
     view_count = models.PositiveIntegerField("조회", default=0, editable=False)
     created_at = models.DateTimeField("만든 시각", auto_now_add=True)

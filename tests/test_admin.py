@@ -1,10 +1,11 @@
 import re
+import unicodedata
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import ArticleBody, Post
+from articles.models import ArticleBody, Author, Post
 
 CHANGELIST = "/admin/articles/post/"
 
@@ -258,3 +259,33 @@ def test_a_body_over_the_limit_is_refused_with_a_message(editor_client, make_pos
     assert "100000" in response.content.decode() and "글자" in response.content.decode()
     post.body.refresh_from_db()
     assert post.body.html == "<p>예전 본문</p>"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("source_url", "ftp://files.example/a", "http 또는 https 주소여야"),
+        ("published_at_0", "1969-12-31", "1970년부터 2100년 사이"),
+    ],
+)
+def test_the_post_form_refuses_what_the_import_refuses(
+    editor_client, make_post, field, value, message
+):
+    """Else a post saved in the admin would be lost by export → import."""
+    post = make_post(title="제목", body_html="<p>본문</p>")
+    url = f"/admin/articles/post/{post.pk}/change/"
+    response = editor_client.post(url, {**_change_form(post, "<p>본문</p>"), field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    post.refresh_from_db()
+    assert post.source_url == "" and post.published_at.year == 2025
+
+
+def test_an_author_added_in_the_admin_is_stored_in_nfc(admin_client, db):
+    decomposed = unicodedata.normalize("NFD", "랭크뉴스")
+    response = admin_client.post("/admin/articles/author/add/", {"name": f" {decomposed}\n"})
+    assert response.status_code == 302
+    assert list(Author.objects.values_list("name", flat=True)) == ["랭크뉴스"]
+    again = admin_client.post("/admin/articles/author/add/", {"name": decomposed})
+    assert again.status_code == 200  # the same name, once normalised: refused as a duplicate
+    assert Author.objects.count() == 1
