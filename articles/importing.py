@@ -353,14 +353,21 @@ def import_rows(
     report = Report(dry_run=dry_run)
     good: list[services.PreparedPost] = []
     seen: dict = {}
+    urls: dict[str, int] = {}  # source URL → the line that first named it
     with parallel.mapper(workers) as map_:  # checking never touches the database
         for line_no, post in map_(_check, rows):
             if not isinstance(post, RowError):
                 key = _key(post)
                 if key in seen:
                     post = RowError(f"{seen[key]}번째 줄과 같은 글입니다")
+                elif post.number is None and post.source_url in urls:
+                    # It would be matched to the post of that line by its URL and
+                    # undo that line's fields: every rerun would change it again.
+                    post = RowError(f"{urls[post.source_url]}번째 줄과 원문 주소가 같습니다")
                 else:
                     seen[key] = line_no
+                    if post.source_url:
+                        urls.setdefault(post.source_url, line_no)
                     good.append(post)
                     continue
             report.errors.append((line_no, str(post)))

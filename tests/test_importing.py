@@ -81,6 +81,19 @@ def test_importing_the_same_file_twice_changes_nothing(db, tmp_path):
     assert board() == before
 
 
+def test_a_row_matched_by_an_earlier_rows_url_is_reported_and_reruns_change_nothing(db, tmp_path):
+    url = "https://a.example/same"
+    path = jsonl(
+        tmp_path, [row(number=5, title="가", source_url=url), row(title="나", source_url=url)]
+    )
+    out, err = run(path)
+    assert "새 글 1" in out and "posts.jsonl:2: 1번째 줄과 원문 주소가 같습니다" in err
+    before = board()
+    out, _ = run(path)
+    assert "바뀐 글 0 · 그대로 1 · 건너뜀 1" in out
+    assert board() == before and before[0][:2] == (5, "가")
+
+
 def test_a_changed_row_updates_its_post(db, tmp_path):
     run(jsonl(tmp_path, [row(number=5)]))
     out, _ = run(
