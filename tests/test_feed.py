@@ -61,3 +61,14 @@ def test_a_bad_feed_query_still_gives_a_feed(client, make_post):
     make_post()
     feed = parse(client, {"date_from": "2025-13-40", "q": "x" * 500, "field": "nope"})
     assert len(feed.entries) == 1
+
+
+def test_a_scheduled_post_enters_the_feed_exactly_when_due(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0), tick=False)
+    make_post(title="지금 글", published_at=seoul(2025, 3, 1, 11, 0))
+    make_post(title="예약 글", published_at=seoul(2025, 3, 1, 13, 0))
+    assert [e.title for e in parse(client).entries] == ["지금 글"]
+    time_machine.move_to(seoul(2025, 3, 1, 12, 59, 59), tick=False)
+    assert [e.title for e in parse(client).entries] == ["지금 글"]
+    time_machine.move_to(seoul(2025, 3, 1, 13, 0), tick=False)
+    assert [e.title for e in parse(client).entries] == ["예약 글", "지금 글"]

@@ -1,5 +1,7 @@
 """The search index stays in step with every write, and searches go through it."""
 
+import io
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -121,3 +123,27 @@ def test_bulk_writes_store_the_same_index_as_single_saves(db):
     assert stored(bulk) == stored(single.number)
     assert len(stored(bulk)) > 20 and stored(empty.number) == []
     assert found("관세") == found("반도체") == found("日") == found("美") == [single.number, bulk]
+
+
+def test_an_import_and_its_rerun_with_changes_keep_the_index_in_step(db, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    def import_rows(*rows):
+        path = tmp_path / "posts.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        call_command("import_posts", str(path), verbosity=0, stdout=io.StringIO())
+
+    first = {
+        "number": 7,
+        "title": "반도체 수출",
+        "author": "연합",
+        "body_html": "<p>부산항 물동량</p>",
+    }
+    first["published_at"] = "2025-02-23T09:00:00+09:00"
+    import_rows(first)
+    assert found("반도체") == [7] and found("물동량", "body") == [7]
+    import_rows({**first, "title": "배터리 수출", "body_html": "<p>인천항 물동량</p>"})
+    assert found("반도체") == [] and found("부산항") == []
+    assert found("배터리", "title") == [7] and found("인천항", "body") == [7]

@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import sitemaps
 
+from .conftest import seoul
+
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
@@ -60,3 +62,17 @@ def test_robots_keep_crawlers_out_of_search_and_admin(client, db):
     text = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in text and "Disallow: /*?q=" in text
     assert "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_a_scheduled_post_enters_the_sitemap_exactly_when_due(client, make_post, time_machine):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0), tick=False)
+    now = make_post(published_at=seoul(2025, 3, 1, 11, 0))
+    later = make_post(published_at=seoul(2025, 3, 1, 13, 0))
+
+    def listed():
+        section = xml(client, "/sitemap-posts-0.xml")
+        return [u.findtext("s:loc", namespaces=NS) for u in section.findall("s:url", NS)]
+
+    assert listed() == [f"http://testserver{now.get_absolute_url()}"]
+    time_machine.move_to(seoul(2025, 3, 1, 13, 0), tick=False)
+    assert listed() == [f"http://testserver{p.get_absolute_url()}" for p in (now, later)]
