@@ -8,6 +8,7 @@ from django.db import models
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -92,6 +93,34 @@ class AuthorAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
 
 
+class StateFilter(admin.SimpleListFilter):
+    """상태 as readers see it: 게시 (public now) and 예약 (published, due later)
+    apart, then 숨김 and 임시저장."""
+
+    title = "상태"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        hidden, draft = Post.Status.HIDDEN, Post.Status.DRAFT
+        return [
+            ("public", "게시"),
+            ("scheduled", "예약"),
+            (hidden, hidden.label),
+            (draft, draft.label),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = queryset.filter(status=Post.Status.PUBLISHED)
+        if self.value() == "public":
+            return published.filter(published_at__lte=now)
+        if self.value() == "scheduled":
+            return published.filter(published_at__gt=now)
+        if self.value() in (Post.Status.HIDDEN, Post.Status.DRAFT):
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = [
@@ -106,7 +135,7 @@ class PostAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["number", "title"]
     # No filter on source_name: listing its values is a DISTINCT over every row.
-    list_filter = ["status", "is_notice"]
+    list_filter = [StateFilter, "is_notice"]
     list_select_related = ["author"]
     search_fields = ["title"]  # the form is shown; get_search_results does the work
     search_help_text = "번호(정확히) 또는 제목으로 찾습니다."
@@ -195,7 +224,7 @@ class PostAdmin(admin.ModelAdmin):
             return queryset, False
         return search.search_posts(queryset, term, "title"), False
 
-    @admin.display(description="상태", ordering="status")
+    @admin.display(description="상태")  # not sortable: the 상태 filter narrows instead
     def status_label(self, post):
         if post.is_scheduled:
             return "예약"

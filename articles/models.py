@@ -146,6 +146,10 @@ class Post(models.Model):
                 condition=Q(status="published", is_notice=False),
                 name="post_board_rows",
             ),
+            # The admin's 숨김 and 임시저장 filters: a few percent of the rows.
+            models.Index(
+                fields=["-number"], condition=~Q(status="published"), name="post_unpublished"
+            ),
             # Notices pinned above the board: a handful of rows.
             models.Index(fields=["-number"], condition=Q(is_notice=True), name="post_notices"),
             # Date filters (date_from / date_to) and scheduled publishing.

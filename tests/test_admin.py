@@ -129,6 +129,25 @@ def test_the_changelist_shows_scheduled_posts_as_reserved(editor_client, make_po
     )
 
 
+def test_the_state_filter_tells_scheduled_posts_from_public_ones(editor_client, make_post):
+    from django.utils import timezone
+
+    make_post(title="지금 글")
+    make_post(title="예약 글", published_at=timezone.now() + timezone.timedelta(days=1))
+    make_post(title="숨긴 글", status="hidden")
+    make_post(title="초안 글", status="draft")
+
+    def titles(state):
+        response = editor_client.get(CHANGELIST, {"state": state})
+        return [post.title for post in response.context["cl"].result_list]
+
+    assert titles("public") == ["지금 글"]
+    assert titles("scheduled") == ["예약 글"]
+    assert titles("hidden") == ["숨긴 글"]
+    assert titles("draft") == ["초안 글"]
+    assert "예약</a>" in editor_client.get(CHANGELIST).content.decode()  # offered as a filter
+
+
 def test_the_changelist_never_counts_the_whole_table(editor_client, make_post):
     for _ in range(5):
         make_post()
