@@ -1,6 +1,7 @@
 """The board's filters: search (`q`, `field`) and dates (`date_from`, `date_to`)."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -16,7 +17,15 @@ LATEST = dt.date(2100, 12, 31)
 DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
 
 
+# Control characters mean nothing in a search, and XML (the feed's title
+# repeats the query) cannot carry them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class BoardForm(forms.Form):
+    def clean_q(self):
+        return _CONTROLS.sub(" ", self.cleaned_data.get("q") or "").strip()
+
     def clean(self):
         data = super().clean()
         for name in ("date_from", "date_to"):

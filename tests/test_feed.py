@@ -72,3 +72,10 @@ def test_a_scheduled_post_enters_the_feed_exactly_when_due(client, make_post, ti
     assert [e.title for e in parse(client).entries] == ["지금 글"]
     time_machine.move_to(seoul(2025, 3, 1, 13, 0), tick=False)
     assert [e.title for e in parse(client).entries] == ["예약 글", "지금 글"]
+
+
+def test_control_characters_in_a_search_do_not_break_the_feed(client, make_post):
+    make_post(title="트럼프 관세")
+    feed = parse(client, {"q": "트럼프\x1b"})
+    assert [e.title for e in feed.entries] == ["트럼프 관세"]
+    assert feed.feed.title == "뉴스보드: ‘트럼프’ 검색"
