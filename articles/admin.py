@@ -222,7 +222,11 @@ class PostAdmin(admin.ModelAdmin):
             return queryset.filter(number=int(term)), False
         if not term:
             return queryset, False
-        return search.search_posts(queryset, term, "title"), False
+        try:
+            return search.search_posts(queryset, term, "title"), False
+        except search.TooSlow:
+            self.message_user(request, search.TooSlow.message, messages.WARNING)
+            return queryset.none(), False
 
     @admin.display(description="상태")  # not sortable: the 상태 filter narrows instead
     def status_label(self, post):

@@ -1,11 +1,9 @@
 """/feed/: an Atom feed of the board, honouring every board filter."""
 
-from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db import router
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,20 +23,21 @@ class BoardFeed(Feed):
     language = "ko"
 
     def __call__(self, request, *args, **kwargs):
-        # A searched feed runs its queries with the board's time limit.
-        searching = (request.GET.get("q") or "").strip()
+        queryset = Post.objects.published().select_related("author", "body")
+        request.board_filter = PostFilter(request.GET, queryset=queryset)
         try:
-            with search.bounded(router.db_for_read(Post)) if searching else nullcontext():
+            with request.board_filter.bounded():
                 return super().__call__(request, *args, **kwargs)
         except search.TooSlow:
-            return HttpResponse(
+            response = HttpResponse(
                 search.TooSlow.message, status=503, content_type="text/plain; charset=utf-8"
             )
+            response["Retry-After"] = "30"
+            return response
 
     def get_object(self, request):
         # The feed object is shared between requests: keep everything per request in obj.
-        queryset = Post.objects.published().select_related("author", "body")
-        return PostFilter(request.GET, queryset=queryset)
+        return request.board_filter
 
     def title(self, filterset):
         q = filterset.form.cleaned_data.get("q") if filterset.terms else ""
@@ -60,10 +59,7 @@ class BoardFeed(Feed):
         return f"{feed}?{urlencode(params)}" if params else feed
 
     def items(self, filterset):
-        rows = filterset.qs.order_by("-number")
-        if filterset.search_candidates is not None:
-            search.walk_newest_first(rows.db)
-        return rows[:FEED_SIZE]
+        return filterset.newest_first()[:FEED_SIZE]
 
     def item_title(self, post):
         return post.title

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -112,7 +113,22 @@ class PostFilter(django_filters.FilterSet):
     def messages(self) -> list[str]:
         """What the reader is told about input that was ignored."""
         self.qs  # noqa: B018 — filtering adds its notes
-        return [str(error) for errors in self.errors.values() for error in errors] + self.notes
+        return self.input_messages() + self.notes
+
+    def input_messages(self) -> list[str]:
+        """What was wrong with the input itself (no query needed)."""
+        return [str(error) for errors in self.errors.values() for error in errors]
+
+    def bounded(self):
+        """search.bounded() when this filter searches: enter it before the queries."""
+        return search.bounded(self.queryset.db) if self.terms else nullcontext()
+
+    def newest_first(self):
+        """The filtered rows, newest first, in the plan the search chose."""
+        rows = self.qs.order_by("-number")
+        if self.search_candidates is not None:
+            search.walk_newest_first(rows.db)
+        return rows
 
     def params(self) -> dict[str, str]:
         """The valid, non-default filter values, for links that keep the list context."""

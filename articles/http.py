@@ -68,7 +68,11 @@ def public_page(view):
             if hasattr(response, "render"):
                 response.render()
             rendered = now
-            if response.status_code == 200 and not response.streaming:
+            if (
+                response.status_code == 200
+                and not response.streaming
+                and getattr(response, "cacheable", True)  # see views._not_kept
+            ):
                 expires = now + timedelta(seconds=PAGE_TTL)
                 if next_due is not None:
                     expires = min(expires, next_due)
@@ -79,7 +83,7 @@ def public_page(view):
                     "rendered": rendered,
                 }
                 cache.set(key, entry, PAGE_TTL)
-        if response.status_code == 200:
+        if response.status_code == 200 and getattr(response, "cacheable", True):
             response["Last-Modified"] = http_date(rendered.timestamp())
             set_cache_headers(request, response)
         return response

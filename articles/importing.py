@@ -353,25 +353,34 @@ def import_rows(
     report = Report(dry_run=dry_run)
     good: list[services.PreparedPost] = []
     seen: dict = {}
-    urls: dict[str, int] = {}  # source URL → the line that first named it
+    checked: list[tuple[int, services.PreparedPost]] = []
     with parallel.mapper(workers) as map_:  # checking never touches the database
         for line_no, post in map_(_check, rows):
             if not isinstance(post, RowError):
                 key = _key(post)
                 if key in seen:
                     post = RowError(f"{seen[key]}번째 줄과 같은 글입니다")
-                elif post.number is None and post.source_url in urls:
-                    # It would be matched to the post of that line by its URL and
-                    # undo that line's fields: every rerun would change it again.
-                    post = RowError(f"{urls[post.source_url]}번째 줄과 원문 주소가 같습니다")
                 else:
                     seen[key] = line_no
-                    if post.source_url:
-                        urls.setdefault(post.source_url, line_no)
-                    good.append(post)
+                    checked.append((line_no, post))
                     continue
             report.errors.append((line_no, str(post)))
             report.skipped += 1
+    # An unnumbered row is matched by its source URL: where another row names
+    # the same URL, it would overwrite that row's post, and every rerun of the
+    # file would change it back and forth.
+    lines_of: dict[str, list[int]] = {}
+    for line_no, post in checked:
+        if post.source_url:
+            lines_of.setdefault(post.source_url, []).append(line_no)
+    for line_no, post in checked:
+        others = [n for n in lines_of.get(post.source_url, ()) if n != line_no]
+        if post.number is None and others:
+            report.errors.append((line_no, f"{others[0]}번째 줄과 원문 주소가 같습니다"))
+            report.skipped += 1
+        else:
+            good.append(post)
+    report.errors.sort(key=lambda error: error[0])
     if strict and report.errors:
         report.strict_failed = True
     elif dry_run:

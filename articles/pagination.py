@@ -129,7 +129,8 @@ _local: dict[str, BoardState] = {}
 
 def board_state(rows) -> BoardState:
     """Count and anchors of the unfiltered board rows, cached per board layout."""
-    key = f"newsboard:board:{BoardRevision.current_layout(rows.db)}:{settings.BOARD_PAGE_SIZE}"
+    layout = BoardRevision.current_layout(rows.db)
+    key = f"newsboard:anchors:{layout}:{settings.BOARD_PAGE_SIZE}"
     now = timezone.now()
 
     def fresh(state):
@@ -257,12 +258,12 @@ def paginate(
 def page_of(post, rows, *, unfiltered: bool, within: int | None = None) -> int | None:
     """The page of `rows` that holds (or would hold) `post`.
 
-    A filtered list is counted up to `within` rows (BOARD_COUNT_LIMIT by
-    default) newer than the post; None when there are more, where counting on
-    would cost more than the list under an article is worth.
+    A filtered list is counted up to `within` rows newer than the post (ten
+    times BOARD_COUNT_LIMIT by default); None when there are more, where
+    counting on would cost more than the list under an article is worth.
     """
     if unfiltered:
         return board_state(rows).page_of(post.number)
-    within = within or settings.BOARD_COUNT_LIMIT
-    position = rows.filter(number__gt=post.number)[:within].count()
-    return None if position >= within else position // settings.BOARD_PAGE_SIZE + 1
+    within = within or settings.BOARD_COUNT_LIMIT * 10
+    position = rows.filter(number__gt=post.number)[: within + 1].count()
+    return None if position > within else position // settings.BOARD_PAGE_SIZE + 1

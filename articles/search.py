@@ -11,6 +11,7 @@ is this module's business.
 """
 
 import re
+import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -238,14 +239,12 @@ class _PostgresIndex:
             dense = estimate > DENSE_SHARE * max(cursor.fetchone()[0], 1)
             limit = VERIFY_LIMIT if dense else PROBE_LIMIT
             if not dense:
-                cursor.execute("SET LOCAL enable_seqscan = off")
+                _set_local(cursor, enable_seqscan="off")
             cursor.execute(
                 f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery LIMIT %s",
                 [match, limit + 1],
             )
             ids = [row[0] for row in cursor.fetchall()]
-            if not dense:  # SET LOCAL outlives a savepoint: don't leak it to the caller
-                cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
             return ids, len(ids) <= limit
 
     def each_row(self, table: str, match: str, candidates: list[int]):
@@ -398,41 +397,87 @@ class TooSlow(Exception):
     message = "검색이 너무 오래 걸려 멈췄습니다. 검색어를 더 구체적으로 쓰거나 기간을 좁혀 주세요."
 
 
+# What a search may change for its own transaction, and restores when it is
+# nested in a longer one: a SET LOCAL made in a savepoint outlives the savepoint.
+_PLANNER = ("statement_timeout", "jit", "enable_seqscan", "enable_hashjoin",
+            "enable_mergejoin", "enable_sort")  # fmt: skip
+
+
+def _set_local(cursor, **values: str) -> None:
+    names = list(values)
+    calls = ", ".join("set_config(%s, %s, true)" for _ in names)
+    cursor.execute(f"SELECT {calls}", [x for name in names for x in (name, values[name])])
+
+
 @contextmanager
 def _time_limit(using: str):
-    """A transaction whose statements PostgreSQL cancels after SEARCH_TIMEOUT seconds."""
+    """A transaction (or savepoint) whose statements PostgreSQL cancels after
+    SEARCH_TIMEOUT seconds, with JIT off; raises TooSlow for a cancelled one.
+    Settings changed inside are put back when it is nested in a transaction."""
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            yield
+        return
+    nested = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    milliseconds = str(int(settings.SEARCH_TIMEOUT * 1000))
+            with connection.cursor() as cursor:
+                if nested:
                     cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)", [milliseconds]
+                        "SELECT " + ", ".join("current_setting(%s)" for _ in _PLANNER), _PLANNER
                     )
-                    # Plans that check rows one by one look costly, and compiling
-                    # them (JIT) took 0.4 s for queries that then ran in 10 ms.
-                    cursor.execute("SET LOCAL jit = off")
+                    before = dict(zip(_PLANNER, cursor.fetchone(), strict=True))
+                # Plans that check rows one by one look costly, and compiling
+                # them (JIT) took 0.4 s for queries that then ran in 10 ms.
+                _set_local(
+                    cursor, statement_timeout=_milliseconds(settings.SEARCH_TIMEOUT), jit="off"
+                )
             yield
-    except OperationalError as error:
-        if isinstance(error.__cause__, psycopg.errors.QueryCanceled):
+            if nested:
+                with connection.cursor() as cursor:
+                    _set_local(cursor, **before)
+    except (OperationalError, psycopg.errors.QueryCanceled) as error:
+        # Django wraps the driver's error; a statement on the driver's own
+        # cursor (bounded()'s own) raises it bare.
+        if psycopg.errors.QueryCanceled in (type(error), type(error.__cause__)):
             raise TooSlow from error
         raise
 
 
+def _milliseconds(seconds: float) -> str:
+    return str(max(1, int(seconds * 1000)))
+
+
 @contextmanager
 def bounded(using: str):
-    """Run the queries of a request that searches with a time limit; raises TooSlow.
+    """Give the queries of a request that searches SEARCH_TIMEOUT seconds in all;
+    raises TooSlow when they run out.
 
     Searches are open to anyone, and some (a common word found only in old
     posts, a page deep into half a million matches) read most of the board:
-    they get a message instead of holding a worker for seconds. SQLite, the
-    embedded single-user default, is not limited.
+    they get a message instead of holding a worker for seconds. Each statement
+    may run for the time left (PostgreSQL's statement_timeout, set again
+    before it), and none starts once it is gone. SQLite, the embedded
+    single-user default, is not limited.
     """
-    if connections[using].vendor != "postgresql":
+    connection = connections[using]
+    if connection.vendor != "postgresql":
         yield
         return
-    with _time_limit(using):
+    deadline = time.monotonic() + settings.SEARCH_TIMEOUT
+
+    def within_deadline(execute, sql, params, many, context):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TooSlow
+        # The driver's own cursor: this statement must not pass through here again.
+        context["cursor"].cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [_milliseconds(left)]
+        )
+        return execute(sql, params, many, context)
+
+    with _time_limit(using), connection.execute_wrapper(within_deadline):
         yield
 
 
@@ -446,12 +491,11 @@ def walk_newest_first(using: str) -> None:
     370,000 matches of `삼성전자 반도체`), so it hash-joins the whole board,
     checks every body and sorts them: 8 s instead of a few ms. Joins by hash
     or merge and explicit sorts are what that plan needs; without them the
-    backward index scan on number is the cheapest.
+    backward index scan on number is the cheapest. Call inside bounded().
     """
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:
-            for setting in ("enable_hashjoin", "enable_mergejoin", "enable_sort"):
-                cursor.execute("SELECT set_config(%s, 'off', true)", [setting])
+            _set_local(cursor, enable_hashjoin="off", enable_mergejoin="off", enable_sort="off")
 
 
 PROBE_LIMIT = 10_000  # up to this many matches, fetch them by id

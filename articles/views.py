@@ -1,12 +1,11 @@
 import html
 import json
 import re
-from contextlib import nullcontext
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError, connection, router
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,22 +23,20 @@ from .pagination import BoardPage, page_of, paginate
 from .text import summarize
 
 
-def _board(request):
-    """The filtered board rows and its pinned notices, from the request's list context.
+def _board(request) -> PostFilter:
+    """The board's filters from the request's list context (no query yet)."""
+    return PostFilter(request.GET, queryset=Post.objects.published().select_related("author"))
 
-    Call inside search.bounded(): a search runs its index probe here.
+
+def _rows(filterset):
+    """The filtered board rows and the notices pinned above them.
+
+    Call inside filterset.bounded(): a search runs its index probe here.
     """
-    public = Post.objects.published().select_related("author")
-    filterset = PostFilter(request.GET, queryset=public)
-    rows = filterset.qs.order_by("-number")
-    if filterset.search_candidates is not None:
-        search.walk_newest_first(rows.db)
+    rows = filterset.newest_first()
     if filterset.is_active:
-        notices = []
-    else:
-        rows = rows.rows()
-        notices = list(public.notices().order_by("-number"))
-    return filterset, rows, notices
+        return rows, []
+    return rows.rows(), list(filterset.queryset.notices().order_by("-number"))
 
 
 def _paginate(filterset, rows, raw_page):
@@ -98,16 +95,8 @@ def _board_context(filterset, page, notices) -> dict:
     }
 
 
-def _searching(request):
-    """A time limit for the queries of a request that searches (see search.bounded)."""
-    if (request.GET.get("q") or "").strip():
-        return search.bounded(router.db_for_read(Post))
-    return nullcontext()
-
-
-def _too_slow(request) -> tuple[PostFilter, BoardPage]:
+def _too_slow(filterset) -> BoardPage:
     """An empty list with the filters as given, for a search that ran too long."""
-    filterset = PostFilter(request.GET, queryset=Post.objects.none())
     page = paginate(
         Post.objects.none(),
         raw_page=None,
@@ -116,19 +105,37 @@ def _too_slow(request) -> tuple[PostFilter, BoardPage]:
         unfiltered=False,
     )
     page.message = search.TooSlow.message
-    return filterset, page
+    return page
+
+
+def _not_kept(response):
+    """A response about a moment's load: no cache (ours, a CDN's, a browser's) keeps it."""
+    response.cacheable = False  # see http.public_page
+    response["Cache-Control"] = "no-store"
+    response["Retry-After"] = "30"
+    return response
 
 
 @public_page
 def board(request):
+    filterset = _board(request)
     try:
-        with _searching(request):
-            filterset, rows, notices = _board(request)
+        with filterset.bounded():
+            rows, notices = _rows(filterset)
             page = _paginate(filterset, rows, request.GET.get("page"))
             messages = [m for m in (*filterset.messages(), page.message) if m]
     except search.TooSlow:
-        (filterset, page), notices = _too_slow(request), []
-        messages = [page.message]
+        page, notices = _too_slow(filterset), []
+        response = render(
+            request,
+            "articles/board.html",
+            {
+                **_board_context(filterset, page, notices),
+                "messages_list": [*filterset.input_messages(), page.message],
+            },
+            status=503,
+        )
+        return _not_kept(response)
     return render(
         request,
         "articles/board.html",
@@ -186,9 +193,11 @@ def post_detail(request, number: int):
         Post.objects.published().select_related("author", "body"), number=number
     )
 
+    filterset = _board(request)
+    slow = False
     try:
-        with _searching(request):
-            filterset, rows, notices = _board(request)
+        with filterset.bounded():
+            rows, notices = _rows(filterset)
             newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
             older = rows.filter(number__lt=post.number).first()  # 다음글
             # Many matches are checked row by row: count fewer before giving up.
@@ -200,11 +209,11 @@ def post_detail(request, number: int):
                 messages.append(FAR_IN_THE_LIST)
     except search.TooSlow:
         # The article is what was asked for: only the list under it gives up.
-        (filterset, page), notices, newer, older = _too_slow(request), [], None, None
-        messages = [page.message]
+        page, notices, newer, older, slow = _too_slow(filterset), [], None, None, True
+        messages = [*filterset.input_messages(), page.message]
     body = getattr(post, "body", None)
     summary = summarize(body.text) if body else ""
-    return render(
+    response = render(
         request,
         "articles/post_detail.html",
         {
@@ -219,6 +228,7 @@ def post_detail(request, number: int):
             "messages_list": messages,
         },
     )
+    return _not_kept(response) if slow else response
 
 
 @public_page

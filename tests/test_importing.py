@@ -81,13 +81,18 @@ def test_importing_the_same_file_twice_changes_nothing(db, tmp_path):
     assert board() == before
 
 
-def test_a_row_matched_by_an_earlier_rows_url_is_reported_and_reruns_change_nothing(db, tmp_path):
+@pytest.mark.parametrize("unnumbered_first", [False, True])
+def test_an_unnumbered_row_sharing_a_url_is_reported_and_reruns_change_nothing(
+    db, tmp_path, unnumbered_first
+):
     url = "https://a.example/same"
-    path = jsonl(
-        tmp_path, [row(number=5, title="가", source_url=url), row(title="나", source_url=url)]
-    )
+    rows = [row(number=5, title="가", source_url=url), row(title="나", source_url=url)]
+    if unnumbered_first:
+        rows.reverse()
+    path = jsonl(tmp_path, rows)
     out, err = run(path)
-    assert "새 글 1" in out and "posts.jsonl:2: 1번째 줄과 원문 주소가 같습니다" in err
+    line, other = (1, 2) if unnumbered_first else (2, 1)
+    assert "새 글 1" in out and f"posts.jsonl:{line}: {other}번째 줄과 원문 주소가 같습니다" in err
     before = board()
     out, _ = run(path)
     assert "바뀐 글 0 · 그대로 1 · 건너뜀 1" in out

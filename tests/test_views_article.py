@@ -58,14 +58,14 @@ def test_the_board_under_the_article_is_the_page_holding_it_with_its_row_marked(
 
 
 def test_an_article_far_down_a_search_shows_the_first_page_of_it(client, make_post, settings):
-    settings.BOARD_COUNT_LIMIT = 25  # how far a filtered list is counted
+    settings.BOARD_COUNT_LIMIT = 2  # a filtered list is counted up to 20 rows above a post
     posts = [make_post(title=f"경제 소식 {i}") for i in range(45)]
-    near = client.get(posts[20].get_absolute_url(), {"q": "경제"})  # 25th from the top
+    near = client.get(posts[24].get_absolute_url(), {"q": "경제"})  # 20 rows above it
     assert near.context["page"].number == 2
-    assert posts[20] in near.context["page"].rows
-    far = client.get(posts[19].get_absolute_url(), {"q": "경제"})  # 26th
+    assert posts[24] in near.context["page"].rows
+    far = client.get(posts[23].get_absolute_url(), {"q": "경제"})  # 21
     assert far.context["page"].number == 1
-    assert far.context["older"] == posts[18]  # 이전글/다음글 still follow the search
+    assert far.context["older"] == posts[22]  # 이전글/다음글 still follow the search
     assert "목록의 첫 페이지를 보여 드립니다" in far.content.decode()
 
 

@@ -27,18 +27,22 @@ class Command(BaseCommand):
     def handle(self, *args, count, seed, batch, workers, **options):
         if count < 0 or batch < 1 or workers < 1:
             raise CommandError("--count는 0 이상, --batch와 --workers는 1 이상이어야 합니다.")
-        # Generated posts are told apart by their source URL, which ends in i.
+        # Generated posts are told apart by their source URL, which ends in i,
+        # and written in order of i: the newest one tells where a run stopped.
+        # (One deleted since stays deleted: made again, it would be out of
+        # date order.)
         prefix = generator.source_url(seed, 0).removesuffix("0")
-        urls = Post.objects.filter(source_url__startswith=prefix).values_list(
-            "source_url", flat=True
+        last = (
+            Post.objects.filter(source_url__startswith=prefix)
+            .order_by("-number")
+            .values_list("source_url", flat=True)
+            .first()
         )
-        present = {
-            int(tail)
-            for url in urls.iterator(chunk_size=10_000)
-            if (tail := url.removeprefix(prefix)).isdigit()
-        }
-        done = len(present)
-        todo = [i for i in range(count) if i not in present]
+        tail = last.removeprefix(prefix) if last else "-1"
+        if not tail.lstrip("-").isdigit():
+            raise CommandError(f"생성한 글의 원문 주소가 바뀌어 이어서 만들 수 없습니다: {last}")
+        done = int(tail) + 1
+        todo = range(done, count)
         started = time.perf_counter()
         written = 0
         jobs = ((seed, i) for i in todo)
