@@ -14,7 +14,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 START = datetime(2019, 1, 1, 6, 0, tzinfo=SEOUL)
 END = datetime(2025, 2, 23, 16, 0, tzinfo=SEOUL)
 # A busy aggregator's pace: 1,000,000 posts fill START..END (≈ 445 posts a day).
-# Past about 1,380,000 posts the dates reach 2026-11, and later posts are
+# Past about 1,290,000 posts the dates reach 2026-11, and later posts are
 # scheduled ones (kept off the board until their time).
 STEP = (END - START) / 1_000_000
 NOTICE_EVERY = 250_000  # posts 1, 250,001, 500,001, … are notices
