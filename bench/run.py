@@ -176,8 +176,9 @@ def main():
         request = RequestFactory().get("/", {"q": q, "field": field})
 
         def run():
-            with views._searching(request):
-                filterset, rows, _ = views._board(request)
+            filterset = views._board(request)
+            with filterset.bounded():
+                rows, _ = views._rows(filterset)
                 return views._paginate(filterset, rows, "1")
 
         return run
