@@ -7,8 +7,10 @@ in the cache. Page 50,000 is then `number <= anchor LIMIT 20`, as cheap as
 page 1, and the page holding an old article is a binary search.
 
 Filtered and searched lists are counted only up to BOARD_COUNT_LIMIT ("1만 건
-이상"); their pages use OFFSET, whose cost grows with depth within the
-matches, and stay reachable through 다음 links past the counted limit.
+이상"); their pages use OFFSET within the matches. Past the counted limit,
+the links of a page carry where that page starts (`from=<page>-<number>`), so
+the pages after it are a short walk from there, not from the top: a reader
+following 다음 reaches any depth at the cost of the first pages.
 
 A page number from the query string is never trusted: anything that is not a
 page of this list shows the nearest real page with a message.
@@ -50,11 +52,19 @@ class BoardPage:
     params: dict = field(default_factory=dict)
     message: str = ""
     total_capped: bool = False  # total is a lower bound: more pages may follow
+    # (page, number of its first row): where this page starts, and where the
+    # page it was reached from started; links to later pages start from there.
+    start: tuple[int, int] | None = None
+    came_from: tuple[int, int] | None = None
 
     def url(self, number: int) -> str:
         params = dict(self.params)
         if number > 1:
             params["page"] = number
+            for start in (self.start, self.came_from):
+                if start and start[0] <= number:
+                    params["from"] = f"{start[0]}-{start[1]}"
+                    break
         return f"{self.base_url}?{urlencode(params)}" if params else self.base_url
 
     @property
@@ -102,6 +112,17 @@ def parse_page(raw: str | None) -> tuple[int, str]:
     if number < 1:
         return 1, "페이지 번호가 올바르지 않아 첫 페이지를 보여 드립니다."
     return number, ""
+
+
+def parse_start(raw: str | None, page: int) -> tuple[int, int] | None:
+    """A `from` parameter ("<page>-<number>") at or before `page`, else None."""
+    head, dash, tail = (raw or "").partition("-")
+    if not (dash and head.isascii() and head.isdigit() and tail.isascii() and tail.isdigit()):
+        return None
+    if len(head) > 9 or len(tail) > 18:
+        return None
+    start = (int(head), int(tail))
+    return start if 1 <= start[0] <= page and start[1] >= 1 else None
 
 
 def _pages(count: int) -> int:
@@ -201,13 +222,21 @@ def board_edition(using=None, *, max_age: float = 0) -> tuple[int, object]:
 
 
 def paginate(
-    rows, *, raw_page, base_url: str, params: dict, unfiltered: bool, candidates=None
+    rows,
+    *,
+    raw_page,
+    base_url: str,
+    params: dict,
+    unfiltered: bool,
+    candidates=None,
+    raw_start: str | None = None,
 ) -> BoardPage:
     """The requested page of `rows` (ordered by number, newest first).
 
     `candidates`: for a search with very many matches, some known matches
     (search.Search.candidates); the total is then counted among them only and
-    shown as a lower bound ("N건 이상").
+    shown as a lower bound ("N건 이상"). `raw_start`: the `from` parameter of
+    a link from an earlier page of such a list (see BoardPage.start).
     """
     number, message = parse_page(raw_page)
     size = settings.BOARD_PAGE_SIZE
@@ -226,18 +255,24 @@ def paginate(
     num_pages = _pages(total)
     if number > num_pages and not capped:
         number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다."
-    elif capped and number > MAX_UNCOUNTED_PAGE:
-        # Past the counted total pages are OFFSETs into the matches: bound them.
-        number = MAX_UNCOUNTED_PAGE
+    came_from = parse_start(raw_start, number) if capped else None
+    first_page, walked = came_from or (1, None)
+    if capped and number - first_page >= MAX_UNCOUNTED_PAGE:
+        # Pages are OFFSETs into the matches from the top or from `came_from`: bound them.
+        number = first_page + MAX_UNCOUNTED_PAGE - 1
         message = (
-            f"검색 결과는 {MAX_UNCOUNTED_PAGE:,}쪽까지 볼 수 있습니다. 검색어나 기간을 좁혀 주세요."
+            f"검색 결과는 한 번에 {MAX_UNCOUNTED_PAGE:,}쪽 앞까지 건너뛸 수 있습니다. "
+            "다음 링크를 따라가거나 검색어나 기간을 좁혀 주세요."
         )
     if unfiltered:
         page_rows = (
             list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
         )
     else:
-        page_rows = list(rows[(number - 1) * size : number * size])
+        if walked is not None:
+            rows = rows.filter(number__lte=walked)
+        skip = (number - first_page) * size
+        page_rows = list(rows[skip : skip + size])
         if capped:
             # The rows shown are matches too: never claim fewer than that.
             total = max(total, (number - 1) * size + len(page_rows))
@@ -252,6 +287,8 @@ def paginate(
         params=params,
         message=message,
         total_capped=capped,
+        start=(number, page_rows[0].number) if capped and page_rows else None,
+        came_from=came_from,
     )
 
 

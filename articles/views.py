@@ -39,7 +39,7 @@ def _rows(filterset):
     return rows.rows(), list(filterset.queryset.notices().order_by("-number"))
 
 
-def _paginate(filterset, rows, raw_page):
+def _paginate(filterset, rows, raw_page, raw_start=None):
     return paginate(
         rows,
         raw_page=raw_page,
@@ -47,6 +47,7 @@ def _paginate(filterset, rows, raw_page):
         params=filterset.params(),
         unfiltered=not filterset.is_active,
         candidates=filterset.search_candidates,
+        raw_start=raw_start,
     )
 
 
@@ -122,7 +123,7 @@ def board(request):
     try:
         with filterset.bounded():
             rows, notices = _rows(filterset)
-            page = _paginate(filterset, rows, request.GET.get("page"))
+            page = _paginate(filterset, rows, request.GET.get("page"), request.GET.get("from"))
             messages = [m for m in (*filterset.messages(), page.message) if m]
     except search.TooSlow:
         page, notices = _too_slow(filterset), []

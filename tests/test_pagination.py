@@ -1,5 +1,7 @@
 """Paging at depth: anchors for the board, capped totals for searches."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -151,7 +153,7 @@ def test_absurd_search_pages_are_bounded_not_a_500(client, make_post, monkeypatc
     response = client.get("/", {"q": "경제", "page": "10000000000000000000"})
     assert response.status_code == 200
     assert response.context["page"].number == pagination.MAX_UNCOUNTED_PAGE
-    assert "5,000쪽까지" in response.content.decode()
+    assert "5,000쪽 앞까지" in response.content.decode()
 
 
 def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post, monkeypatch):
@@ -163,3 +165,47 @@ def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post,
     monkeypatch.setattr(search, "VERIFY_LIMIT", 3)
     page = client.get("/", {"q": "경제", "page": "2"}).context["page"]
     assert page.total_capped and page.total >= 40
+
+
+def test_following_next_links_through_a_capped_search_walks_from_each_page(
+    client, make_post, monkeypatch, settings
+):
+    """Past the counted total, each page's links start where it starts: page N
+    is never an OFFSET of N pages from the top."""
+    from articles import search
+
+    settings.BOARD_COUNT_LIMIT = 30
+    monkeypatch.setattr(search, "PROBE_LIMIT", 30)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 30)
+    for i in range(250):
+        make_post(title=f"경제 소식 {i}" if i % 5 else f"날씨 {i}")
+    seen, offsets = [], []
+    response = client.get("/", {"q": "경제"})
+    while True:
+        page = response.context["page"]
+        seen += [row.number for row in page.rows]
+        following = [link for link in page.links if link.number == page.number + 1]
+        link = following[0] if following else page.next_block
+        if link is None:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(link.url)
+        offsets += [int(m) for q in queries for m in re.findall(r"OFFSET (\d+)", q["sql"])]
+    expected = [n for n in range(250, 0, -1) if (n - 1) % 5]
+    assert seen == expected  # every match once, in order, over 10 pages
+    assert response.context["page"].number == 11 and not response.context["page"].rows
+    assert offsets and max(offsets) <= 20  # one page from where the last one started
+
+
+def test_a_page_reached_through_a_start_keeps_its_earlier_links(client, make_post, settings):
+    settings.BOARD_COUNT_LIMIT = 10
+    for i in range(100):
+        make_post(title=f"경제 소식 {i}")
+    page = client.get("/", {"q": "경제", "page": 5, "from": "3-70"}).context["page"]
+    assert [row.number for row in page.rows][:1] == [30]  # two pages below post 70
+    assert "from=5-30" in page.url(6) and "from=3-70" in page.url(4)
+    assert "from" not in page.url(2)  # before the known start: from the top
+    for odd in ("", "x", "3-", "-70", "9-70", "3-0", "0-70", "３-70", "3-70-1", "3-" + "9" * 40):
+        response = client.get("/", {"q": "경제", "page": 5, "from": odd})
+        assert response.status_code == 200
+        assert [row.number for row in response.context["page"].rows][:1] == [20]  # from the top
