@@ -274,8 +274,11 @@ def paginate(
         skip = (number - first_page) * size
         page_rows = list(rows[skip : skip + size])
         if capped:
-            # The rows shown are matches too: never claim fewer than that.
-            total = max(total, (number - 1) * size + len(page_rows))
+            # The rows shown are matches too: never claim fewer than that. (A
+            # page reached through `from` has a number nobody checked: it
+            # adds only what is seen.)
+            before = (number - 1) * size if came_from is None else 0
+            total = max(total, before + len(page_rows))
             # Past the counted limit, offer one more page while this one is full.
             num_pages = max(num_pages, number + (1 if len(page_rows) == size else 0))
     return BoardPage(

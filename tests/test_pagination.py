@@ -205,6 +205,9 @@ def test_a_page_reached_through_a_start_keeps_its_earlier_links(client, make_pos
     assert [row.number for row in page.rows][:1] == [30]  # two pages below post 70
     assert "from=5-30" in page.url(6) and "from=3-70" in page.url(4)
     assert "from" not in page.url(2)  # before the known start: from the top
+    forged = client.get("/", {"q": "경제", "page": 99999, "from": "99998-70"}).context["page"]
+    assert [row.number for row in forged.rows][:1] == [50]
+    assert forged.total == 20  # what it has seen, not 99,998 pages' worth
     for odd in ("", "x", "3-", "-70", "9-70", "3-0", "0-70", "３-70", "3-70-1", "3-" + "9" * 40):
         response = client.get("/", {"q": "경제", "page": 5, "from": odd})
         assert response.status_code == 200
