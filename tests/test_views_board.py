@@ -125,6 +125,25 @@ def test_todays_posts_show_the_time_and_older_ones_the_date(client, make_post, t
     ]
 
 
+def test_rows_link_their_article_and_carry_a_machine_readable_seoul_time(client, make_post):
+    post = make_post(published_at=seoul(2025, 2, 23, 18, 40))
+    page = client.get("/").content.decode()
+    assert f'<a href="/posts/{post.number}/">' in page
+    assert '<time datetime="2025-02-23T18:40:00+09:00">2025.02.23</time>' in page
+
+
+def test_article_links_follow_the_script_prefix(make_post):
+    from django.urls import set_script_prefix
+
+    post = make_post()
+    try:
+        set_script_prefix("/news/")
+        assert post.get_absolute_url() == f"/news/posts/{post.number}/"
+    finally:
+        set_script_prefix("/")
+    assert post.get_absolute_url() == f"/posts/{post.number}/"
+
+
 def test_dates_are_shown_in_seoul_time(client, make_post, time_machine):
     time_machine.move_to(dt.datetime(2025, 2, 24, 3, 0, tzinfo=dt.UTC))  # 12:00 in Seoul
     make_post(title="서울 자정 직후", published_at=dt.datetime(2025, 2, 23, 15, 30, tzinfo=dt.UTC))
