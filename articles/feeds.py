@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from . import search
 from .filters import PostFilter
+from .http import not_kept
 from .models import Post
 from .text import summarize
 
@@ -29,11 +30,11 @@ class BoardFeed(Feed):
             with request.board_filter.bounded():
                 return super().__call__(request, *args, **kwargs)
         except search.TooSlow:
-            response = HttpResponse(
-                search.TooSlow.message, status=503, content_type="text/plain; charset=utf-8"
+            return not_kept(
+                HttpResponse(
+                    search.TooSlow.message, status=503, content_type="text/plain; charset=utf-8"
+                )
             )
-            response["Retry-After"] = "30"
-            return response
 
     def get_object(self, request):
         # The feed object is shared between requests: keep everything per request in obj.

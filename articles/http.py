@@ -37,6 +37,15 @@ def _has_session(request) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
+def not_kept(response, retry_after: int = 30):
+    """A response about a moment's load: no cache (ours, a CDN's, a browser's)
+    keeps it, and the client may try again after `retry_after` seconds."""
+    response.cacheable = False  # read by public_page
+    response["Cache-Control"] = "no-store"
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def set_cache_headers(request, response) -> None:
     staff = False
     if _has_session(request):
@@ -71,7 +80,7 @@ def public_page(view):
             if (
                 response.status_code == 200
                 and not response.streaming
-                and getattr(response, "cacheable", True)  # see views._not_kept
+                and getattr(response, "cacheable", True)  # see not_kept()
             ):
                 expires = now + timedelta(seconds=PAGE_TTL)
                 if next_due is not None:

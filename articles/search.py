@@ -229,7 +229,7 @@ class _PostgresIndex:
         of posts; ANDed bigrams are estimated far too low, which errs toward
         the bitmap.
         """
-        with _time_limit(using), connections[using].cursor() as cursor:
+        with bounded(using), connections[using].cursor() as cursor:
             cursor.execute(
                 f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE tokens @@ %s::tsquery",
                 [match],
@@ -239,12 +239,18 @@ class _PostgresIndex:
             dense = estimate > DENSE_SHARE * max(cursor.fetchone()[0], 1)
             limit = VERIFY_LIMIT if dense else PROBE_LIMIT
             if not dense:
-                _set_local(cursor, enable_seqscan="off")
+                cursor.execute(
+                    "SELECT current_setting('enable_seqscan'),"
+                    " set_config('enable_seqscan', 'off', true)"
+                )
+                seqscan = cursor.fetchone()[0]
             cursor.execute(
                 f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery LIMIT %s",
                 [match, limit + 1],
             )
             ids = [row[0] for row in cursor.fetchall()]
+            if not dense:  # for this query only: the request's list queries follow
+                _set_local(cursor, enable_seqscan=seqscan)
             return ids, len(ids) <= limit
 
     def each_row(self, table: str, match: str, candidates: list[int]):
@@ -397,10 +403,11 @@ class TooSlow(Exception):
     message = "검색이 너무 오래 걸려 멈췄습니다. 검색어를 더 구체적으로 쓰거나 기간을 좁혀 주세요."
 
 
-# What a search may change for its own transaction, and restores when it is
+# What a search changes for its own transaction, and restores when it is
 # nested in a longer one: a SET LOCAL made in a savepoint outlives the savepoint.
-_PLANNER = ("statement_timeout", "jit", "enable_seqscan", "enable_hashjoin",
-            "enable_mergejoin", "enable_sort", "max_parallel_workers_per_gather")  # fmt: skip
+_PLANNER = ("statement_timeout", "jit", "enable_hashjoin", "enable_mergejoin",
+            "enable_sort", "max_parallel_workers_per_gather")  # fmt: skip
+_RESET_MARGIN = 0.1  # seconds a statement may overrun the budget, to spare a round trip
 
 
 def _set_local(cursor, **values: str) -> None:
@@ -409,17 +416,45 @@ def _set_local(cursor, **values: str) -> None:
     cursor.execute(f"SELECT {calls}", [x for name in names for x in (name, values[name])])
 
 
+def _milliseconds(seconds: float) -> str:
+    return str(max(1, int(seconds * 1000)))
+
+
 @contextmanager
-def _time_limit(using: str):
-    """A transaction (or savepoint) whose statements PostgreSQL cancels after
-    SEARCH_TIMEOUT seconds, with JIT off; raises TooSlow for a cancelled one.
-    Settings changed inside are put back when it is nested in a transaction."""
+def bounded(using: str):
+    """Give the queries of a request that searches SEARCH_TIMEOUT seconds in all;
+    raises TooSlow when they run out. Inside another bounded() it adds nothing.
+
+    Searches are open to anyone, and some (a common word found only in old
+    posts, a page deep into half a million matches) read most of the board:
+    they get a message instead of holding a worker for seconds. The queries
+    run in one transaction (or savepoint) with JIT off; each may run for the
+    time left (PostgreSQL's statement_timeout, lowered as it runs out), and
+    none starts once it is gone. SQLite, the embedded single-user default, is
+    not limited.
+    """
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            yield
+    if connection.vendor != "postgresql" or getattr(connection, "search_deadline", None):
+        yield
         return
+    deadline = time.monotonic() + settings.SEARCH_TIMEOUT
+    timeout = settings.SEARCH_TIMEOUT  # the statement_timeout in force
+
+    def within_deadline(execute, sql, params, many, context):
+        nonlocal timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TooSlow
+        if timeout - left > _RESET_MARGIN:
+            # The driver's own cursor: this statement must not pass through here again.
+            context["cursor"].cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)", [_milliseconds(left)]
+            )
+            timeout = left
+        return execute(sql, params, many, context)
+
     nested = connection.in_atomic_block
+    connection.search_deadline = deadline  # per thread, as connections are
     try:
         with transaction.atomic(using=using):
             with connection.cursor() as cursor:
@@ -430,55 +465,20 @@ def _time_limit(using: str):
                     before = dict(zip(_PLANNER, cursor.fetchone(), strict=True))
                 # Plans that check rows one by one look costly, and compiling
                 # them (JIT) took 0.4 s for queries that then ran in 10 ms.
-                _set_local(
-                    cursor, statement_timeout=_milliseconds(settings.SEARCH_TIMEOUT), jit="off"
-                )
-            yield
+                _set_local(cursor, statement_timeout=_milliseconds(timeout), jit="off")
+            with connection.execute_wrapper(within_deadline):
+                yield
             if nested:
                 with connection.cursor() as cursor:
                     _set_local(cursor, **before)
     except (OperationalError, psycopg.errors.QueryCanceled) as error:
         # Django wraps the driver's error; a statement on the driver's own
-        # cursor (bounded()'s own) raises it bare.
+        # cursor (within_deadline's) raises it bare.
         if psycopg.errors.QueryCanceled in (type(error), type(error.__cause__)):
             raise TooSlow from error
         raise
-
-
-def _milliseconds(seconds: float) -> str:
-    return str(max(1, int(seconds * 1000)))
-
-
-@contextmanager
-def bounded(using: str):
-    """Give the queries of a request that searches SEARCH_TIMEOUT seconds in all;
-    raises TooSlow when they run out.
-
-    Searches are open to anyone, and some (a common word found only in old
-    posts, a page deep into half a million matches) read most of the board:
-    they get a message instead of holding a worker for seconds. Each statement
-    may run for the time left (PostgreSQL's statement_timeout, set again
-    before it), and none starts once it is gone. SQLite, the embedded
-    single-user default, is not limited.
-    """
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    deadline = time.monotonic() + settings.SEARCH_TIMEOUT
-
-    def within_deadline(execute, sql, params, many, context):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TooSlow
-        # The driver's own cursor: this statement must not pass through here again.
-        context["cursor"].cursor.execute(
-            "SELECT set_config('statement_timeout', %s, true)", [_milliseconds(left)]
-        )
-        return execute(sql, params, many, context)
-
-    with _time_limit(using), connection.execute_wrapper(within_deadline):
-        yield
+    finally:
+        connection.search_deadline = None
 
 
 def walk_newest_first(using: str) -> None:

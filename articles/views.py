@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from . import search
 from .filters import PostFilter
-from .http import public_page
+from .http import not_kept, public_page
 from .models import Post
 from .pagination import BoardPage, page_of, paginate
 from .text import summarize
@@ -109,14 +109,6 @@ def _too_slow(filterset) -> BoardPage:
     return page
 
 
-def _not_kept(response):
-    """A response about a moment's load: no cache (ours, a CDN's, a browser's) keeps it."""
-    response.cacheable = False  # see http.public_page
-    response["Cache-Control"] = "no-store"
-    response["Retry-After"] = "30"
-    return response
-
-
 @public_page
 def board(request):
     filterset = _board(request)
@@ -125,23 +117,17 @@ def board(request):
             rows, notices = _rows(filterset)
             page = _paginate(filterset, rows, request.GET.get("page"), request.GET.get("from"))
             messages = [m for m in (*filterset.messages(), page.message) if m]
+            status = 200
     except search.TooSlow:
-        page, notices = _too_slow(filterset), []
-        response = render(
-            request,
-            "articles/board.html",
-            {
-                **_board_context(filterset, page, notices),
-                "messages_list": [*filterset.input_messages(), page.message],
-            },
-            status=503,
-        )
-        return _not_kept(response)
-    return render(
+        page, notices, status = _too_slow(filterset), [], 503
+        messages = [*filterset.input_messages(), page.message]
+    response = render(
         request,
         "articles/board.html",
         {**_board_context(filterset, page, notices), "messages_list": messages},
+        status=status,
     )
+    return not_kept(response) if status == 503 else response
 
 
 _FIRST_IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
@@ -229,7 +215,7 @@ def post_detail(request, number: int):
             "messages_list": messages,
         },
     )
-    return _not_kept(response) if slow else response
+    return not_kept(response) if slow else response
 
 
 @public_page
