@@ -46,17 +46,21 @@ def clean_line(value: str) -> str:
     return _LINE_BREAKS.sub(" ", clean_text(value)).strip()
 
 
+# Built once: nh3.clean() would rebuild the same sanitiser from these sets on
+# every call, a third of its time on a news body.
+_SANITIZER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    url_relative="deny",  # "/x" and "//host/x" carry no scheme to allow
+    link_rel="noopener nofollow",
+    strip_comments=True,
+)
+
+
 def sanitize_html(value: str) -> str:
     """Keep the markup of a news article; drop scripts, handlers, styles and bad URLs."""
-    return nh3.clean(
-        clean_text(value),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        url_relative="deny",  # "/x" and "//host/x" carry no scheme to allow
-        link_rel="noopener nofollow",
-        strip_comments=True,
-    )
+    return _SANITIZER.clean(clean_text(value))
 
 
 def html_to_text(value: str) -> str:
