@@ -308,20 +308,31 @@ class BoardRevision(models.Model):
     @classmethod
     def bump(cls, using="default", *, number: int = 0, layout: bool = True) -> None:
         """A new revision (and layout, unless `layout` is False); `number` raises
-        the highest number ever given."""
-        step = 1 if layout else 0
+        the highest number ever given.
+
+        A new value is at least the current time in microseconds, not merely
+        one more: a restored backup or a rebuilt database starts again from a
+        lower value, and counting up from there would reuse revisions whose
+        pages and anchors a shared cache still holds for other rows.
+        """
+        tick = models.Value(time.time_ns() // 1000)
         changed = (
             cls.objects.using(using)
             .filter(pk=1)
             .update(
-                revision=models.F("revision") + 1,
-                layout=models.F("layout") + step,
+                revision=Greatest(models.F("revision") + 1, tick),
+                layout=Greatest(models.F("layout") + 1, tick) if layout else models.F("layout"),
                 highest_number=Greatest(models.F("highest_number"), models.Value(number)),
             )
         )
         if not changed:
             cls.objects.using(using).get_or_create(
-                pk=1, defaults={"revision": 1, "layout": step, "highest_number": number}
+                pk=1,
+                defaults={
+                    "revision": tick.value,
+                    "layout": tick.value if layout else 0,
+                    "highest_number": number,
+                },
             )
         cls._seen.clear()
         transaction.on_commit(cls._seen.clear, using=using)

@@ -6,7 +6,7 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from articles import services
+from articles import pagination, services
 from articles.models import BoardRevision, Post
 
 
@@ -97,3 +97,47 @@ def test_signed_in_users_see_another_servers_edit_at_once(stopped_clock, editor_
     _edit_from_another_server(post, "고친 제목")
     assert "처음 제목" in reader.get("/").content.decode()
     assert "고친 제목" in editor_client.get("/").content.decode()
+
+
+# --- a restored backup ---------------------------------------------------------------
+
+
+def _board_counters():
+    return BoardRevision.objects.values("revision", "layout", "highest_number").get(pk=1)
+
+
+def _restore(counters):
+    """Restoring a backup brings back its counters, and restarting the app
+    servers empties their memory; the shared cache keeps what it holds."""
+    BoardRevision.objects.filter(pk=1).update(**counters)
+    BoardRevision._seen.clear()
+    pagination._local.clear()
+    pagination._editions.clear()
+
+
+def test_after_a_restored_backup_no_page_of_the_abandoned_rows_is_served(client, make_post):
+    make_post(title="백업 전 글")
+    backup = _board_counters()
+    lost = make_post(title="백업 뒤에 쓴 글")
+    assert "백업 뒤에 쓴 글" in client.get("/").content.decode()
+    lost.delete()
+    _restore(backup)
+
+    make_post(title="복원 뒤에 쓴 글")
+    page = client.get("/").content.decode()
+    assert "복원 뒤에 쓴 글" in page
+    assert "백업 뒤에 쓴 글" not in page
+
+
+def test_after_a_restored_backup_deep_pages_are_counted_again(client, make_post):
+    posts = [make_post() for _ in range(21)]
+    backup = _board_counters()
+    lost = make_post()
+    assert client.get("/", {"page": 2}).context["page"].total == 22
+    lost.delete()
+    _restore(backup)
+
+    services.posts_set_status(posts=Post.objects.filter(pk=posts[2].pk), status="hidden")
+    response = client.get("/")
+    assert response.context["page"].total == 20
+    assert response.context["page"].num_pages == 1
