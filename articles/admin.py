@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -6,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,6 +35,18 @@ class CappedCountPaginator(Paginator):
         return self.object_list[: self.CAP].count()
 
 
+# A generous size for one row (a long article with its markup, in UTF-8): a
+# file far larger than ADMIN_IMPORT_MAX_ROWS of them is refused unread.
+_BYTES_PER_ROW = 20_000
+
+
+def _too_many_rows(count: str) -> str:
+    return (
+        f"관리 화면에서는 한 번에 {settings.ADMIN_IMPORT_MAX_ROWS:,}건까지 가져올 수 있습니다"
+        f"(이 파일: {count}). 파일을 나누거나, 서버에서 manage.py import_posts로 가져오세요."
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label="파일", help_text="JSONL, CSV, 또는 RSS/Atom 피드 파일.")
     format = forms.ChoiceField(
@@ -47,6 +61,22 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label="점검만 (저장하지 않음)", required=False)
     strict = forms.BooleanField(label="잘못된 행이 하나라도 있으면 저장하지 않음", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ADMIN_IMPORT_MAX_ROWS * _BYTES_PER_ROW:
+            raise forms.ValidationError(_too_many_rows(filesizeformat(upload.size)))
+        return upload
+
+    def read_rows(self) -> list | None:
+        """The upload's rows, or None (with the form's error) when there are too many."""
+        upload = self.cleaned_data["file"]
+        fmt = self.cleaned_data["format"] or importing.guess_format(upload.name)
+        rows = list(importing.READERS[fmt](upload.read()))
+        if len(rows) > settings.ADMIN_IMPORT_MAX_ROWS:
+            self.add_error("file", _too_many_rows(f"{len(rows):,}건"))
+            return None
+        return rows
 
 
 class SafeChangeList(ChangeList):
@@ -198,10 +228,7 @@ class PostAdmin(admin.ModelAdmin):
             raise PermissionDenied
         report = None
         form = ImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            fmt = form.cleaned_data["format"] or importing.guess_format(upload.name)
-            rows = list(importing.READERS[fmt](upload.read()))
+        if request.method == "POST" and form.is_valid() and (rows := form.read_rows()) is not None:
             report = importing.import_rows(
                 rows, dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"]
             )

@@ -240,4 +240,8 @@ BOARD_REVISION_MAX_AGE = float(os.environ.get("BOARD_REVISION_MAX_AGE") or 1)
 # Seconds a request's search queries may run (PostgreSQL) before the reader is
 # asked to narrow the search instead.
 SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT") or 2)
+# Rows one upload on the admin's import page may hold: it runs inside the
+# request, which gunicorn ends after GUNICORN_TIMEOUT (30 s). Larger files go
+# through `manage.py import_posts`, which has no such limit.
+ADMIN_IMPORT_MAX_ROWS = envint("ADMIN_IMPORT_MAX_ROWS", 5_000)
 SITE_NAME = os.environ.get("SITE_NAME", "뉴스보드")

@@ -232,6 +232,36 @@ def test_the_admin_import_page_runs_the_same_import(editor_client, db):
     assert Post.objects.get().title == "올린 글"
 
 
+def _jsonl_upload(count: int, body: str = ""):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = "".join(
+        f'{{"title": "올린 글 {n}", "author": "KBS", "body_html": "{body}",'
+        ' "published_at": "2025-02-23T09:00:00+09:00"}\n'
+        for n in range(count)
+    )
+    return SimpleUploadedFile("posts.jsonl", rows.encode(), content_type="application/x-ndjson")
+
+
+def test_the_admin_import_page_sends_large_files_to_the_command(editor_client, settings):
+    """It runs inside the request: a file it could not finish in time is refused whole."""
+    settings.ADMIN_IMPORT_MAX_ROWS = 2
+    url = "/admin/articles/post/import/"
+    response = editor_client.post(url, {"file": _jsonl_upload(3), "format": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "한 번에 2건까지 가져올 수 있습니다(이 파일: 3건)" in html
+    assert "manage.py import_posts" in html
+    assert not Post.objects.exists()
+
+    response = editor_client.post(url, {"file": _jsonl_upload(1, "가" * 40_000), "format": ""})
+    assert "한 번에 2건까지 가져올 수 있습니다(이 파일: 117.3\xa0KB)" in response.content.decode()
+    assert not Post.objects.exists()
+
+    editor_client.post(url, {"file": _jsonl_upload(2), "format": ""})
+    assert Post.objects.count() == 2
+
+
 def test_deleting_asks_for_confirmation_and_is_logged(client, django_user_model, make_post):
     from django.contrib.admin.models import DELETION, LogEntry
 
