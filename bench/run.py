@@ -300,6 +300,18 @@ def gunicorn_throughput(size):
         proc.wait(timeout=30)
 
 
+def python_loop_seconds() -> float:
+    """One fixed piece of pure-Python work: machines of one kind differ several-fold."""
+
+    def loop():
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        return time.perf_counter() - started
+
+    return min(loop() for _ in range(3))
+
+
 def write_report(results, throughput, count, deep, plans, writes):
     from django.db import connection
 
@@ -325,6 +337,7 @@ def write_report(results, throughput, count, deep, plans, writes):
         "",
         f"- date: {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, PostgreSQL {pg.split()[0]}",
+        f"- machine speed, to compare runs on different machines: a Python loop of 10,000,000 additions took {python_loop_seconds():.2f} s (best of 3)",
         f"- data: {POSTS:,} generated posts with bodies (500–3,000 characters), {count:,} public board rows, database {size}",
         "",
         "| scenario | p50 ms | p95 ms | ratio to baseline |",
