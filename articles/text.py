@@ -47,7 +47,7 @@ def clean_line(value: str) -> str:
 
 
 # Built once: nh3.clean() would rebuild the same sanitiser from these sets on
-# every call, a third of its time on a news body.
+# every call, about a quarter of its time on a news body.
 _SANITIZER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
