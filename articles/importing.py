@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import parallel, services
-from .models import EARLIEST_PUBLISHED, LATEST_PUBLISHED, ArticleBody, Post, validate_source_url
+from .models import ArticleBody, Post, validate_published_at, validate_source_url
 from .text import clean_line
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
@@ -195,8 +195,10 @@ def check_row(row: dict) -> services.PreparedPost:
         raise RowError(f"날짜를 읽을 수 없습니다: {raw_date!r}") from None
     if timezone.is_naive(published_at):
         published_at = published_at.replace(tzinfo=SEOUL)
-    if not EARLIEST_PUBLISHED <= published_at <= LATEST_PUBLISHED:
-        raise RowError(f"날짜는 1970년부터 2100년 사이여야 합니다: {raw_date!r}")
+    try:
+        validate_published_at(published_at)
+    except ValidationError:
+        raise RowError(f"날짜는 1970년부터 2100년 사이여야 합니다: {raw_date!r}") from None
 
     status = _text(row, "status").strip() or Post.Status.PUBLISHED
     if status not in STATUSES:

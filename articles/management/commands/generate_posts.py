@@ -38,10 +38,14 @@ class Command(BaseCommand):
             .values_list("source_url", flat=True)
             .first()
         )
-        tail = last.removeprefix(prefix) if last else "-1"
-        if not tail.lstrip("-").isdigit():
-            raise CommandError(f"생성한 글의 원문 주소가 바뀌어 이어서 만들 수 없습니다: {last}")
-        done = int(tail) + 1
+        done = 0
+        if last is not None:
+            tail = last.removeprefix(prefix)
+            if not tail.isdigit():
+                raise CommandError(
+                    f"생성한 글의 원문 주소가 바뀌어 이어서 만들 수 없습니다: {last}"
+                )
+            done = int(tail) + 1
         todo = range(done, count)
         started = time.perf_counter()
         written = 0
