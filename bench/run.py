@@ -85,7 +85,7 @@ def main():
     from django.core.paginator import Paginator
     from django.test import Client, RequestFactory
 
-    from articles import search, views
+    from articles import views
     from articles.models import Post
     from articles.pagination import board_state, paginate
 
@@ -205,11 +205,10 @@ def main():
         ("3-syllable", "트럼프"),
         ("two common terms", "삼성전자 반도체"),
     ):
-        with search.bounded("default"):
-            result = search.search(public, q, "title_body")
-            if result.candidates is not None:
-                search.walk_newest_first("default")
-            qs = result.queryset.order_by("-number")[:20]
+        # the board view's own queryset and plan (its page's rows)
+        filterset = views._board(RequestFactory().get("/", {"q": q, "field": "title_body"}))
+        with filterset.bounded():
+            qs = filterset.newest_first()[:20]
             plans[f"first page of '{q}' ({label}) on title_body"] = qs.explain(analyze=True)
 
     # --- article pages -------------------------------------------------------
