@@ -46,6 +46,15 @@ def seoul_midnight(day: dt.date) -> dt.datetime:
 
 
 class PostFilter(django_filters.FilterSet):
+    # Applied in this order: the dates before the search, which counts the
+    # matches it knows of (search.Search.known_matches) within them.
+    date_from = django_filters.DateFilter(
+        label="시작 날짜", method="filter_date_from", error_messages=DATE_ERRORS
+    )
+    date_to = django_filters.DateFilter(
+        label="끝 날짜", method="filter_date_to", error_messages=DATE_ERRORS
+    )
+
     q = django_filters.CharFilter(
         label="검색어",
         method="filter_search",
@@ -62,12 +71,6 @@ class PostFilter(django_filters.FilterSet):
         empty_label=None,
         error_messages={"invalid_choice": "알 수 없는 검색 범위여서 제목+내용에서 찾았습니다."},
     )
-    date_from = django_filters.DateFilter(
-        label="시작 날짜", method="filter_date_from", error_messages=DATE_ERRORS
-    )
-    date_to = django_filters.DateFilter(
-        label="끝 날짜", method="filter_date_to", error_messages=DATE_ERRORS
-    )
 
     class Meta:
         model = Post
@@ -77,7 +80,7 @@ class PostFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset, name, value):
         return queryset
 
-    search_candidates = None  # see search.Search.candidates
+    known_matches = None  # see search.Search.known_matches
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +89,7 @@ class PostFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
         result = search.search(queryset, value, field)
-        self.search_candidates = result.candidates
+        self.known_matches = result.known_matches
         if result.unsearchable:
             self.notes.append("검색어에 글자나 숫자를 한 자 이상 넣어 주세요.")
         return result.queryset
@@ -126,7 +129,7 @@ class PostFilter(django_filters.FilterSet):
     def newest_first(self):
         """The filtered rows, newest first, in the plan the search chose."""
         rows = self.qs.order_by("-number")
-        if self.search_candidates is not None:
+        if self.known_matches is not None:
             search.walk_newest_first(rows.db)
         return rows
 

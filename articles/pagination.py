@@ -27,7 +27,6 @@ from django.db import router
 from django.db.models import Min
 from django.utils import timezone
 
-from . import search
 from .models import BoardRevision, Post
 
 BLOCK = 10
@@ -228,14 +227,14 @@ def paginate(
     base_url: str,
     params: dict,
     unfiltered: bool,
-    candidates=None,
+    known_matches=None,
     raw_start: str | None = None,
 ) -> BoardPage:
     """The requested page of `rows` (ordered by number, newest first).
 
-    `candidates`: for a search with very many matches, some known matches
-    (search.Search.candidates); the total is then counted among them only and
-    shown as a lower bound ("N건 이상"). `raw_start`: the `from` parameter of
+    `known_matches`: for a search with very many matches, some of them
+    (search.Search.known_matches); the total is then counted among them only
+    and shown as a lower bound ("N건 이상"). `raw_start`: the `from` parameter of
     a link from an earlier page of such a list (see BoardPage.start).
     """
     number, message = parse_page(raw_page)
@@ -244,9 +243,9 @@ def paginate(
     if unfiltered:
         state = board_state(rows)
         total, capped = state.count, False
-    elif candidates is not None:
+    elif known_matches is not None:
         # Unordered: counting known matches is a lookup by id, never a walk.
-        found = search.among(rows.order_by(), candidates)[: limit + 1].count()
+        found = known_matches.order_by()[: limit + 1].count()
         total, capped = min(found, limit), True
     else:
         total = rows[: limit + 1].count()

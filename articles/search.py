@@ -515,12 +515,15 @@ class Search:
     """A search applied to a queryset.
 
     `candidates` is set when the index matched more than PROBE_LIMIT posts:
-    known matches among which an honest lower bound of the total is counted
-    ("N건 이상") instead of counting every match.
+    ids of some of them, and `known_matches` the posts among those that match
+    every term. Counting those gives an honest lower bound of the total
+    ("N건 이상") instead of counting every match; it is a lookup by id,
+    spared the row-by-row index check that `queryset` makes while walking.
     """
 
     queryset: object
     candidates: list[int] | None = None
+    known_matches: object = None
     unsearchable: bool = False  # no term has a letter or digit to look up
 
 
@@ -536,6 +539,9 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
     - more: the board is walked newest first and each row is checked (the
       title with LIKE, title and body against the index), which fills the
       first page after about 20 / (share of matching posts) rows.
+
+    Filter `queryset` by everything else first: the total of a search with
+    many matches is counted among its known matches within it.
     """
     terms = query_terms(query)
     if not terms:
@@ -549,25 +555,23 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
         return Search(queryset.none(), unsearchable=True)
     indexed = [plan for plan in plans if plan.needles] if field != "author" else []
     to_check = [plan for plan in plans if not plan.exact] if indexed else plans
-    candidates = None
+    searched, candidates = queryset, None
     if indexed:
         index = _index(queryset.db)
         table = queryset.model._meta.db_table
         match = index.match(indexed, field)
         ids, complete = index.probe(queryset.db, match)
         if complete:
-            queryset = queryset.filter(index.among(table, ids))
-        elif field == "title":
-            to_check = plans  # a title LIKE is cheaper per row than the index
-            candidates = ids
+            searched = queryset.filter(index.among(table, ids))
         else:
-            queryset = queryset.filter(index.each_row(table, match, ids))
-            candidates = ids
-        if candidates:
-            candidates = candidates[: VERIFY_LIMIT + 1]
-    for plan in to_check:
-        queryset = queryset.filter(_contains(_COLUMNS[field], plan.text))
-    return Search(queryset, candidates)
+            candidates = ids[: VERIFY_LIMIT + 1]
+            if field == "title":
+                to_check = plans  # a title LIKE is cheaper per row than the index
+            else:
+                searched = queryset.filter(index.each_row(table, match, ids))
+    checks = [_contains(_COLUMNS[field], plan.text) for plan in to_check]
+    known = among(queryset, candidates).filter(*checks) if candidates else None
+    return Search(searched.filter(*checks), candidates, known)
 
 
 def among(queryset, ids: list[int]):

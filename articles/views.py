@@ -46,7 +46,7 @@ def _paginate(filterset, rows, raw_page, raw_start=None):
         base_url=reverse("articles:board"),
         params=filterset.params(),
         unfiltered=not filterset.is_active,
-        candidates=filterset.search_candidates,
+        known_matches=filterset.known_matches,
         raw_start=raw_start,
     )
 
@@ -188,7 +188,7 @@ def post_detail(request, number: int):
             newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
             older = rows.filter(number__lt=post.number).first()  # 다음글
             # Many matches are checked row by row: count fewer before giving up.
-            within = search.VERIFY_LIMIT if filterset.search_candidates is not None else None
+            within = search.VERIFY_LIMIT if filterset.known_matches is not None else None
             page_number = page_of(post, rows, unfiltered=not filterset.is_active, within=within)
             page = _paginate(filterset, rows, str(page_number or 1))
             messages = filterset.messages()

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from articles import services
 from articles.models import Post
 
-from .conftest import numbers
+from .conftest import numbers, seoul
 
 
 @pytest.fixture
@@ -83,7 +83,6 @@ def test_a_post_created_after_the_anchors_shows_on_page_one(client, big_board, m
 
 
 def test_a_scheduled_post_moves_the_pages_when_it_comes_due(client, make_post, time_machine):
-    from .conftest import seoul
 
     time_machine.move_to(seoul(2025, 3, 1, 12, 0))
     for _ in range(25):
@@ -141,6 +140,25 @@ def test_a_very_common_word_shows_an_honest_lower_bound(client, make_post, monke
     assert 31 >= page.total >= 30  # counted among the probed matches only
     assert f"{page.total}건 이상" in response.content.decode()
     assert walk(client, {"q": "경제"}) == list(range(45, 0, -1))
+
+
+def test_a_lower_bound_counts_only_matches_within_the_dates(client, make_post, monkeypatch):
+    from articles import search
+
+    for i in range(45):
+        in_february = i % 9 == 0  # 5 of the 45
+        make_post(
+            title=f"소식 {i}",
+            body_html="<p>경제 이야기</p>",
+            published_at=seoul(2025, 2 if in_february else 1, 3, 9, i),
+        )
+    monkeypatch.setattr(search, "PROBE_LIMIT", 30)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 30)
+    query = {"q": "경제", "date_from": "2025-02-01", "date_to": "2025-02-28"}
+    page = client.get("/", query).context["page"]
+    assert page.total_capped  # the index found more than it verifies
+    assert [row.number for row in page.rows] == [37, 28, 19, 10, 1]
+    assert page.total == 5  # never more than the matches within the dates
 
 
 def test_absurd_search_pages_are_bounded_not_a_500(client, make_post, monkeypatch, settings):
