@@ -1,7 +1,7 @@
 """Text hygiene shared by every write path and by search.
 
 Everything that reaches the database goes through `clean_text` (NFC, no NUL
-bytes), and body HTML through `sanitize_html` (nh3, an allow-list of what a news
+bytes or other control characters), and body HTML through `sanitize_html` (nh3, an allow-list of what a news
 article uses).
 """
 
@@ -24,14 +24,24 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https"}
 
-_BLOCK_END = re.compile(r"</(p|h[2-4]|li|blockquote|figcaption|tr|caption)>|<br\s*/?>", re.I)
+_BLOCK_END = re.compile(r"</(p|h[2-4]|li|blockquote|figcaption|tr|th|td|caption)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
+# Control characters other than tab and line breaks: invisible, refused by
+# XML (the feed would fail on them) and, NUL, by PostgreSQL. Vertical tab
+# and form feed are spacing.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _replace_control(match: re.Match) -> str:
+    return " " if match[0] in "\x0b\x0c" else ""
+
+
 def clean_text(value: str) -> str:
-    """NFC-normalise and drop NUL bytes (PostgreSQL rejects them in text)."""
-    return unicodedata.normalize("NFC", value.replace("\x00", ""))
+    """NFC-normalise and drop control characters but tab and line breaks."""
+    return unicodedata.normalize("NFC", _CONTROLS.sub(_replace_control, value))
 
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
@@ -60,13 +70,21 @@ _SANITIZER = nh3.Cleaner(
 
 def sanitize_html(value: str) -> str:
     """Keep the markup of a news article; drop scripts, handlers, styles and bad URLs."""
-    return _SANITIZER.clean(clean_text(value))
+    # Cleaned after nh3, which turns character references (&#27;, e&#x301;)
+    # into the characters themselves; it drops NUL bytes on its own.
+    return clean_text(_SANITIZER.clean(value))
 
 
 def html_to_text(value: str) -> str:
-    """Plain text of sanitised HTML: one paragraph a line, entities decoded."""
+    """Plain text of sanitised HTML: one paragraph a line, entities decoded.
+
+    Sanitised HTML holds no control characters, and decoding entities adds
+    none but form feed (others decode to nothing, NUL to U+FFFD), which is
+    squeezed to a space: only NFC remains to be ensured.
+    """
     text = _squeeze_spaces(html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", value))))
-    return clean_text("\n".join(line for line in map(str.strip, text.split("\n")) if line))
+    lines = "\n".join(line for line in map(str.strip, text.split("\n")) if line)
+    return unicodedata.normalize("NFC", lines)
 
 
 def _squeeze_spaces(text: str) -> str:

@@ -79,3 +79,13 @@ def test_control_characters_in_a_search_do_not_break_the_feed(client, make_post)
     feed = parse(client, {"q": "트럼프\x1b"})
     assert [e.title for e in feed.entries] == ["트럼프 관세"]
     assert feed.feed.title == "뉴스보드: ‘트럼프’ 검색"
+
+
+def test_control_characters_in_a_post_do_not_break_the_feed(client, make_post):
+    # XML cannot carry them: pasted into a title or a body, they are dropped on the way in.
+    make_post(
+        title="트럼프\x1b 관세\x0c발표", author="통신\x01사", body_html="<p>본문\x08입니다</p>"
+    )
+    entry = parse(client).entries[0]
+    assert (entry.title, entry.author) == ("트럼프 관세 발표", "통신사")
+    assert "본문입니다" in entry.summary

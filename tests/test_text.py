@@ -58,6 +58,20 @@ def test_plain_text_has_one_paragraph_a_line_and_decoded_entities():
     )
 
 
+def test_plain_text_keeps_table_cells_apart():
+    # Glued together, 서울 and 부산 would be found by a search for 울부.
+    text = html_to_text(
+        "<table><tr><th>도시</th><th>기온</th></tr><tr><td>서울</td><td>3도</td></tr></table>"
+    )
+    assert text.split() == ["도시", "기온", "서울", "3도"]
+
+
+def test_character_references_are_cleaned_like_characters():
+    html = sanitize_html("<p>가\x1b나&#12;다&#27;라&#0;마&#13;바\x0b사 e&#x301;</p>")
+    assert html_to_text(html) == "가나 다라\ufffd마 바 사 \u00e9"  # no controls; NFC
+    assert "\x1b" not in html and "\u00e9" in html
+
+
 def test_plain_text_squeezes_runs_of_spaces_and_keeps_no_break_spaces():
     assert (
         html_to_text("<p>  첫\t\t문단  끝 </p>\n\n<p>\xa0둘째&nbsp; 줄</p>")
