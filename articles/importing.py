@@ -8,6 +8,7 @@ source URL, else by title and time, so importing a file twice changes nothing
 and an import killed halfway can simply be run again.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -41,6 +42,7 @@ LIMITS = {
     "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
 BATCH = 1_000
+_CSV_FIELD_LIMIT = 10 * max(LIMITS.values())
 STATUSES = frozenset(Post.Status.values)
 
 
@@ -71,7 +73,8 @@ class Report:
 
 
 def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
-    for line_no, raw in enumerate(data.splitlines(), start=1):
+    # A byte order mark, which some editors write, is not part of the first row.
+    for line_no, raw in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(), start=1):
         if not raw.strip():
             continue
         try:
@@ -82,7 +85,10 @@ def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
         try:
             row = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield line_no, RowError(f"JSON으로 읽을 수 없습니다 ({exc.msg})")
+            yield line_no, RowError(f"JSON으로 읽을 수 없습니다 ({exc.colno:,}번째 글자)")
+            continue
+        except (ValueError, RecursionError):  # a number of thousands of digits; deep nesting
+            yield line_no, RowError("JSON으로 읽을 수 없습니다 (값이 너무 길거나 깊습니다)")
             continue
         yield (
             line_no,
@@ -94,16 +100,29 @@ def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
     # Undecodable bytes survive as lone surrogates, so the row that holds them
     # is reported by its line instead of vanishing.
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    # Fields longer than any limit are read, to be reported as too long.
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
+    line_no = 0  # the last line read
+    try:
+        reader.fieldnames  # noqa: B018 — reads the header
         line_no = reader.line_num
-        values = [value for value in row.values() if isinstance(value, str)]
-        if any("\udc80" <= char <= "\udcff" for value in values for char in value):
-            yield line_no, RowError("UTF-8이 아닌 바이트가 있습니다")
-        elif None in row:
-            yield line_no, RowError("머리글보다 칸이 많습니다")
-        elif any(value.strip() for value in values):
-            yield line_no, row
+        for row in reader:
+            line_no = reader.line_num
+            if (checked := _csv_row(row)) is not None:
+                yield line_no, checked
+    except csv.Error:  # a field past the limit, say: the rest cannot be split into rows
+        yield line_no + 1, RowError("CSV를 더 읽을 수 없어 이 줄부터 가져오지 않았습니다")
+
+
+def _csv_row(row: dict) -> dict | RowError | None:
+    """A CSV row to check, what is wrong with it, or None for a blank row."""
+    values = [value for value in row.values() if isinstance(value, str)]
+    if any("\udc80" <= char <= "\udcff" for value in values for char in value):
+        return RowError("UTF-8이 아닌 바이트가 있습니다")
+    if None in row:
+        return RowError("머리글보다 칸이 많습니다")
+    return row if any(value.strip() for value in values) else None
 
 
 def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
@@ -111,7 +130,10 @@ def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
 
     feed = feedparser.parse(source)
     if feed.bozo and not feed.entries:
-        yield 0, RowError(f"피드를 읽을 수 없습니다 ({feed.get('bozo_exception', '형식 오류')})")
+        if isinstance(feed.get("bozo_exception"), OSError):  # URLError and the like
+            yield 0, RowError("피드를 가져올 수 없습니다. 주소와 연결을 확인해 주세요")
+        else:
+            yield 0, RowError("피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다")
         return
     outlet = feed.feed.get("title", "")
     for entry_no, entry in enumerate(feed.entries, start=1):

@@ -122,7 +122,9 @@ def test_a_changed_row_updates_its_post(db, tmp_path):
         (row(number=1.5), "번호는 양의 정수여야 합니다"),
         (row(source_url="javascript:alert(1)"), "원문 주소가 http(s) 주소가 아닙니다"),
         (b'{"title": "\xff\xfe", "author": "x"}\n', "UTF-8이 아닌 바이트가 있습니다"),
-        (b"{not json}\n", "JSON으로 읽을 수 없습니다"),
+        (b"{not json}\n", "JSON으로 읽을 수 없습니다 (2번째 글자)"),
+        (b"[" * 100_000 + b"\n", "JSON으로 읽을 수 없습니다 (값이 너무 길거나 깊습니다)"),
+        (b'{"number": ' + b"7" * 5_000 + b"}\n", "JSON으로 읽을 수 없습니다 (값이 너무 길거나"),
         (b"[1, 2]\n", "한 줄에 JSON 객체 하나여야 합니다"),
         (b'{"title": "\\ud800", "author": "x"}\n', "title: 글자로 쓸 수 없는 코드"),
         (row(body_html="가" * 100_001), "body_html: 100000자를 넘습니다"),
@@ -163,6 +165,43 @@ def test_a_csv_import_reports_physical_lines(db, tmp_path):
     assert f"{path}:3: 제목이 없습니다" in err
     post = Post.objects.get(number=10)
     assert post.title == '쉼표, 그리고 "따옴표"' and post.is_notice
+
+
+CSV_HEAD = "number,title,author,published_at,body_html\n"
+
+
+def csv_row(number, body):
+    return f'{number},제목 {number},KBS,2025-02-23T09:00:00+09:00,"{body}"\n'
+
+
+def test_a_csv_field_too_long_is_reported_like_any_row(db, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(CSV_HEAD + csv_row(1, "가") + csv_row(2, "가" * 140_000) + csv_row(3, "다"))
+    out, err = run(path)
+    assert f"{path}:3: body_html: 100000자를 넘습니다 (140,000자)" in err
+    assert "새 글 2" in out and [n for n, *_ in board()] == [1, 3]
+
+
+def test_a_csv_file_unreadable_past_a_line_says_where_it_stopped(db, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(CSV_HEAD + csv_row(1, "가") + csv_row(2, "가" * 2_000_000) + csv_row(3, "다"))
+    out, err = run(path)
+    assert f"{path}:3: CSV를 더 읽을 수 없어 이 줄부터 가져오지 않았습니다" in err
+    assert "새 글 1" in out and [n for n, *_ in board()] == [1]
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_row(db, tmp_path):
+    path = jsonl(tmp_path, [b"\xef\xbb\xbf" + json.dumps(row(number=1)).encode() + b"\n"])
+    out, err = run(path)
+    assert "새 글 1" in out and not err
+
+
+def test_a_file_that_is_not_a_feed_is_reported_in_korean(db, tmp_path):
+    path = tmp_path / "page.xml"
+    path.write_text("<html><body>뉴스가 아닙니다</p></html")
+    out, err = run(path, "--format", "feed")
+    assert "피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다" in err
+    assert "새 글 0" in out and board() == []
 
 
 def test_an_rss_feed_maps_entries_to_posts(db):
