@@ -268,10 +268,16 @@ def paginate(
             list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
         )
     else:
-        if walked is not None:
-            rows = rows.filter(number__lte=walked)
-        skip = (number - first_page) * size
-        page_rows = list(rows[skip : skip + size])
+        page_rows = _rows_of_page(rows, number, first_page, walked)
+        if capped and not page_rows and number > 1:
+            if came_from:  # the link after a full page: the matches end there
+                message = f"검색 결과는 {number - 1:,}쪽에서 끝납니다."
+            elif number > num_pages:
+                # A page number typed past the end. The counted matches fill
+                # num_pages pages: show the last of those, not an empty page.
+                message = f"{number:,}쪽에는 글이 없어 {num_pages:,}쪽을 보여 드립니다."
+                number = num_pages
+                page_rows = _rows_of_page(rows, number, 1, None)
         if capped:
             # The rows shown are matches too: never claim fewer than that. (A
             # page reached through `from` has a number nobody checked: it
@@ -292,6 +298,16 @@ def paginate(
         start=(number, page_rows[0].number) if capped and page_rows else None,
         came_from=came_from,
     )
+
+
+def _rows_of_page(rows, number: int, first_page: int, walked: int | None) -> list:
+    """Page `number` of filtered rows, counted from page `first_page`, whose
+    first row has the number `walked` (or from the top)."""
+    if walked is not None:
+        rows = rows.filter(number__lte=walked)
+    size = settings.BOARD_PAGE_SIZE
+    skip = (number - first_page) * size
+    return list(rows[skip : skip + size])
 
 
 def page_of(post, rows, *, unfiltered: bool, within: int | None = None) -> int | None:

@@ -164,14 +164,31 @@ def test_a_lower_bound_counts_only_matches_within_the_dates(client, make_post, m
 def test_absurd_search_pages_are_bounded_not_a_500(client, make_post, monkeypatch, settings):
     from articles import pagination, search
 
+    for i in range(45):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
+    monkeypatch.setattr(pagination, "MAX_UNCOUNTED_PAGE", 2)
+    response = client.get("/", {"q": "경제", "page": "10000000000000000000"})
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.number == 2 and [row.number for row in page.rows] == list(range(25, 5, -1))
+    assert "한 번에 2쪽 앞까지" in response.content.decode()
+
+
+def test_a_search_page_past_its_end_shows_a_page_that_has_rows(client, make_post, monkeypatch):
+    from articles import search
+
     for i in range(25):
         make_post(title=f"경제 소식 {i}")
     monkeypatch.setattr(search, "PROBE_LIMIT", 5)
     monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
-    response = client.get("/", {"q": "경제", "page": "10000000000000000000"})
-    assert response.status_code == 200
-    assert response.context["page"].number == pagination.MAX_UNCOUNTED_PAGE
-    assert "5,000쪽 앞까지" in response.content.decode()
+    response = client.get("/", {"q": "경제", "page": "100"})
+    page = response.context["page"]
+    assert page.total_capped and page.number == 1 and len(page.rows) == 20
+    html = response.content.decode()
+    assert "100쪽에는 글이 없어 1쪽을 보여 드립니다" in html
+    assert "20건 이상 · 1/2쪽" in html  # not 1,980 이상: nobody saw rows before page 100
 
 
 def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post, monkeypatch):
@@ -212,6 +229,7 @@ def test_following_next_links_through_a_capped_search_walks_from_each_page(
     expected = [n for n in range(250, 0, -1) if (n - 1) % 5]
     assert seen == expected  # every match once, in order, over 10 pages
     assert response.context["page"].number == 11 and not response.context["page"].rows
+    assert "검색 결과는 10쪽에서 끝납니다" in response.content.decode()
     assert offsets and max(offsets) <= 20  # one page from where the last one started
 
 
