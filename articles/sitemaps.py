@@ -76,6 +76,11 @@ def index(request):
 
 def section(request, section: str):
     number = section.removeprefix("posts-")
-    if not number.isascii() or not number.isdigit() or len(number) > 6:
-        raise Http404
+    if (
+        not number.isascii()
+        or not number.isdigit()
+        or len(number) > 6
+        or number != str(int(number))
+    ):
+        raise Http404  # one URL a section: posts-01 is not posts-1
     return sitemap_views.sitemap(request, {section: PostSection(int(number))}, section=section)

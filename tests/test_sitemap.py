@@ -58,6 +58,12 @@ def test_unknown_sections_are_404(client, db):
     assert client.get("/sitemap-posts-99999999.xml").status_code == 404
 
 
+def test_a_section_has_one_url(client, make_post):
+    make_post()
+    assert client.get("/sitemap-posts-0.xml").status_code == 200
+    assert client.get("/sitemap-posts-00.xml").status_code == 404
+
+
 def test_robots_keep_crawlers_out_of_search_and_admin(client, db):
     text = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in text and "Disallow: /*?q=" in text
