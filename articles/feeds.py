@@ -1,7 +1,5 @@
 """/feed/: an Atom feed of the board, honouring every board filter."""
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
@@ -14,6 +12,7 @@ from . import search
 from .filters import PostFilter
 from .http import not_kept
 from .models import Post
+from .pagination import with_query
 from .text import summarize
 
 FEED_SIZE = 50
@@ -50,14 +49,10 @@ class BoardFeed(Feed):
         )
 
     def link(self, filterset):
-        params = filterset.params()
-        board = reverse("articles:board")
-        return f"{board}?{urlencode(params)}" if params else board
+        return with_query(reverse("articles:board"), filterset.params())
 
     def feed_url(self, filterset):
-        params = filterset.params()
-        feed = reverse("articles:feed")
-        return f"{feed}?{urlencode(params)}" if params else feed
+        return with_query(reverse("articles:feed"), filterset.params())
 
     def items(self, filterset):
         return filterset.newest_first()[:FEED_SIZE]

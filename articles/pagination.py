@@ -33,6 +33,11 @@ BLOCK = 10
 MAX_UNCOUNTED_PAGE = 5_000  # 100,000 rows into a search result
 
 
+def with_query(url: str, params: dict) -> str:
+    """`url` with `params` as its query string, if there are any."""
+    return f"{url}?{urlencode(params)}" if params else url
+
+
 @dataclass(frozen=True)
 class PageLink:
     label: str
@@ -64,7 +69,7 @@ class BoardPage:
                 if start and start[0] <= number:
                     params["from"] = f"{start[0]}-{start[1]}"
                     break
-        return f"{self.base_url}?{urlencode(params)}" if params else self.base_url
+        return with_query(self.base_url, params)
 
     @property
     def _block_start(self) -> int:

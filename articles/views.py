@@ -2,7 +2,6 @@ import html
 import json
 import re
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -19,7 +18,7 @@ from . import search
 from .filters import PostFilter
 from .http import not_kept, public_page
 from .models import Post
-from .pagination import BoardPage, page_of, paginate
+from .pagination import BoardPage, page_of, paginate, with_query
 from .text import summarize
 
 
@@ -69,7 +68,7 @@ def _date_presets(params: dict) -> list[dict]:
         presets.append(
             {
                 "label": label,
-                "url": f"{reverse('articles:board')}?{urlencode({**search, **dates})}",
+                "url": with_query(reverse("articles:board"), {**search, **dates}),
                 "current": all(params.get(k) == v for k, v in dates.items()),
             }
         )
@@ -86,11 +85,11 @@ def _board_context(filterset, page, notices) -> dict:
         "page": page,
         "notices": notices,
         "terms": filterset.terms,
-        "context_query": f"?{urlencode(params)}" if params else "",
+        "context_query": with_query("", params),
         "field_choices": search.FIELDS.items(),
         "current_field": data.get("field") or search.DEFAULT_FIELD,
         "current_q": filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
-        "feed_url": reverse("articles:feed") + (f"?{urlencode(params)}" if params else ""),
+        "feed_url": with_query(reverse("articles:feed"), params),
         "current_date_from": params.get("date_from", ""),
         "current_date_to": params.get("date_to", ""),
     }
