@@ -185,6 +185,21 @@ def _text(row: dict, name: str) -> str:
     return value
 
 
+def _number(value) -> int | None:
+    """A row's board number: a positive integer (JSON number or digits), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value)
+    else:
+        number = 0  # 1.5, true, "abc", "-3"
+    if not 0 < number < 2**31:
+        raise RowError(f"번호는 양의 정수여야 합니다: {value!r}")
+    return number
+
+
 def check_row(row: dict) -> services.PreparedPost:
     """A raw row as a PreparedPost, or RowError saying what is wrong in Korean."""
     title = clean_line(_text(row, "title"))
@@ -198,17 +213,7 @@ def check_row(row: dict) -> services.PreparedPost:
         if len(value) > limit:
             raise RowError(f"{name}: {limit}자를 넘습니다 ({len(value):,}자)")
 
-    number = row.get("number")
-    if number in (None, ""):
-        number = None
-    elif isinstance(number, bool) or not (
-        isinstance(number, int) or (str(number).strip().isascii() and str(number).strip().isdigit())
-    ):
-        raise RowError(f"번호는 양의 정수여야 합니다: {number!r}")
-    else:
-        number = int(str(number).strip())
-        if not 0 < number < 2**31:
-            raise RowError(f"번호는 양의 정수여야 합니다: {number!r}")
+    number = _number(row.get("number"))
 
     raw_date = _text(row, "published_at").strip()
     try:

@@ -120,6 +120,8 @@ def test_a_changed_row_updates_its_post(db, tmp_path):
         (row(number=-3), "번호는 양의 정수여야 합니다"),
         (row(number=0), "번호는 양의 정수여야 합니다"),
         (row(number=1.5), "번호는 양의 정수여야 합니다"),
+        (row(number=True), "번호는 양의 정수여야 합니다"),
+        (row(number=2**31), "번호는 양의 정수여야 합니다"),
         (row(source_url="javascript:alert(1)"), "원문 주소가 http(s) 주소가 아닙니다"),
         (b'{"title": "\xff\xfe", "author": "x"}\n', "UTF-8이 아닌 바이트가 있습니다"),
         (b"{not json}\n", "JSON으로 읽을 수 없습니다 (2번째 글자)"),
