@@ -286,6 +286,20 @@ class PostAdmin(admin.ModelAdmin):
                 post=form.instance, html=body.html, credits=body.credits, reporter=body.reporter
             )
 
+    def response_action(self, request, queryset):
+        # "모두 선택" applies an action to every post the list matches, but the
+        # list counts at most CAP of them: the editor never saw how many.
+        cap = CappedCountPaginator.CAP
+        if request.POST.get("select_across") == "1" and queryset[: cap + 1].count() > cap:
+            self.message_user(
+                request,
+                f"맞는 글이 {cap:,}개를 넘어 한꺼번에 바꾸지 않았습니다. "
+                "검색이나 필터로 범위를 좁히거나 글을 골라서 선택해 주세요.",
+                messages.ERROR,
+            )
+            return None
+        return super().response_action(request, queryset)
+
     def _report(self, request, count, what):
         self.message_user(request, f"게시글 {count:,}개를 {what}.", messages.SUCCESS)
 

@@ -39,6 +39,25 @@ def test_editors_hide_and_publish_posts(editor_client, make_post):
     assert a.number == 1  # hiding kept the number
 
 
+def test_select_all_acts_only_on_as_many_posts_as_the_list_counted(
+    editor_client, make_post, monkeypatch
+):
+    from articles.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    posts = [make_post(title=f"트럼프 {i}") for i in range(4)]
+    across = {"action": "hide", "select_across": "1", "_selected_action": [posts[0].pk]}
+    response = editor_client.post(CHANGELIST, across, follow=True)
+    assert "3개를 넘어 한꺼번에 바꾸지 않았습니다" in response.content.decode()
+    assert set(Post.objects.values_list("status", flat=True)) == {"published"}
+    # Narrowed to what the list can count, "모두 선택" works as before.
+    response = editor_client.post(CHANGELIST + "?q=트럼프+1", across, follow=True)
+    assert "게시글 1개를 숨겼습니다." in response.content.decode()
+    assert list(Post.objects.filter(status="hidden").values_list("title", flat=True)) == [
+        "트럼프 1"
+    ]
+
+
 def test_editors_pin_and_unpin_notices(editor_client, make_post):
     post = make_post()
     _act(editor_client, "pin_notice", [post])
