@@ -138,15 +138,17 @@ def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
     outlet = feed.feed.get("title", "")
     for entry_no, entry in enumerate(feed.entries, start=1):
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        try:
+            published = datetime(*parsed[:6], tzinfo=ZoneInfo("UTC")).isoformat() if parsed else ""
+        except ValueError:  # year 0: feedparser parses dates Python cannot hold
+            published = ""
         content = entry.get("content")
         yield (
             entry_no,
             {
                 "title": entry.get("title", ""),
                 "author": entry.get("author") or outlet or "피드",
-                "published_at": datetime(*parsed[:6], tzinfo=ZoneInfo("UTC")).isoformat()
-                if parsed
-                else "",
+                "published_at": published,
                 "source_name": outlet,
                 "source_url": entry.get("link", ""),
                 "body_html": content[0].get("value", "") if content else entry.get("summary", ""),

@@ -206,6 +206,24 @@ def test_a_file_that_is_not_a_feed_is_reported_in_korean(db, tmp_path):
     assert "새 글 0" in out and board() == []
 
 
+def test_a_feed_entry_with_an_impossible_date_is_reported_not_fatal(db, tmp_path):
+    path = tmp_path / "feed.atom"
+    entry = (
+        "<entry><title>{title}</title><link href='https://news.example/{n}'/>"
+        "<id>https://news.example/{n}</id><updated>{date}</updated></entry>"
+    )
+    path.write_text(
+        "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        "<title>예시 뉴스</title><id>x</id><updated>2025-02-23T09:00:00Z</updated>"
+        + entry.format(title="연도 0", n=1, date="0000-01-01T00:00:00Z")
+        + entry.format(title="멀쩡한 글", n=2, date="2025-02-23T09:00:00Z")
+        + "</feed>"
+    )
+    out, err = run(path)
+    assert f"{path}:1: 날짜를 읽을 수 없습니다" in err
+    assert "새 글 1" in out and [t for _, t, *_ in board()] == ["멀쩡한 글"]
+
+
 def test_an_rss_feed_maps_entries_to_posts(db):
     out, _ = run(DATA / "feed.xml")
     assert "새 글 2" in out
