@@ -326,6 +326,9 @@ def _differences(post: Post, new: services.PreparedPost) -> dict:
 
 def _write(batch: list[services.PreparedPost], report: Report, floor: int = 0) -> None:
     with transaction.atomic():
+        # Before looking up what exists: another import writing the same posts
+        # holds the lock until its rows are committed, and then they are found.
+        services.lock_numbers("default")
         existing = _existing(batch)
         creates = []
         for new in batch:

@@ -30,7 +30,7 @@ def next_number(using: str = "default") -> int:
     return max(top, BoardRevision.highest(using)) + 1
 
 
-def _lock_numbers(using: str) -> None:
+def lock_numbers(using: str) -> None:
     """Serialise number-taking writers on PostgreSQL until the transaction ends.
 
     SQLite serialises writers by itself (IMMEDIATE transactions).
@@ -100,7 +100,7 @@ def post_create(
     for attempt in range(_NUMBER_RETRIES):
         try:
             with transaction.atomic():
-                _lock_numbers("default")
+                lock_numbers("default")
                 post = Post.objects.create(
                     number=next_number() if number is None else number, **fields
                 )
@@ -244,7 +244,7 @@ def posts_bulk_write(
     connection = connections[using]
     now = timezone.now()
     with transaction.atomic(using=using):
-        _lock_numbers(using)
+        lock_numbers(using)
         authors = _authors({p.author for p in posts}, using)
         # New numbers go above every number in use, ever given, or coming
         # later in this import (`floor`), so they can never collide.

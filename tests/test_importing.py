@@ -356,3 +356,47 @@ def test_checking_in_several_processes_gives_the_same_report_and_board(db, tmp_p
         == "새 글 597 · 바뀐 글 0 · 그대로 0 · 건너뜀 2 "
     )
     assert parallel == board() and len(parallel) == 597
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_feed_at_once_write_each_post_once(monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from articles import importing, services
+
+    rows = [
+        (i, row(title=f"동시 가져오기 {i}", source_url=f"https://news.example/{i}"))
+        for i in range(1, 4)
+    ]
+    paused, release = threading.Event(), threading.Event()
+    write = services.posts_bulk_write
+
+    def first_waits_before_commit(posts, **kwargs):
+        numbers = write(posts, **kwargs)
+        if threading.current_thread().name == "first":
+            paused.set()
+            release.wait(10)
+        return numbers
+
+    monkeypatch.setattr(services, "posts_bulk_write", first_waits_before_commit)
+    reports = {}
+
+    def run_import():
+        try:
+            reports[threading.current_thread().name] = importing.import_rows(rows)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run_import, name="first")
+    first.start()
+    assert paused.wait(10)
+    second = threading.Thread(target=run_import, name="second")
+    second.start()
+    second.join(0.5)  # the second import gets as far as it can while the first is open
+    release.set()
+    first.join()
+    second.join()
+    assert (reports["first"].created, reports["second"].unchanged) == (3, 3)
+    assert Post.objects.count() == 3
