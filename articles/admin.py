@@ -94,10 +94,25 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
+class LineField(forms.CharField):
+    """A one-line text field cleaned as every write path stores it (NFC, no
+    control characters or line breaks) before its length and uniqueness are
+    checked: cleaning can lengthen text."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_line(value) if value else value
+
+
+# For the models' CharFields (URLField and choice fields keep their own form fields).
+LINE_FIELDS = {models.CharField: {"form_class": LineField}}
+
+
 class ArticleBodyInline(admin.StackedInline):
     model = ArticleBody
     can_delete = False
     fields = ["html", "reporter", "credits"]
+    formfield_overrides = LINE_FIELDS
     extra = 1
     max_num = 1
 
@@ -107,16 +122,9 @@ class ArticleBodyInline(admin.StackedInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class AuthorForm(forms.ModelForm):
-    def clean_name(self):
-        # As every write path stores names: NFC, one line (uniqueness is then
-        # checked on the cleaned name).
-        return clean_line(self.cleaned_data["name"])
-
-
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
-    form = AuthorForm
+    formfield_overrides = LINE_FIELDS
     list_display = ["name"]
     search_fields = ["name"]
     show_full_result_count = False
@@ -178,7 +186,7 @@ class PostAdmin(admin.ModelAdmin):
         ("기록", {"fields": ["view_count", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [ArticleBodyInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {**LINE_FIELDS, models.URLField: {"assume_scheme": "https"}}
     actions = ["publish", "hide", "restore", "pin_notice", "unpin_notice"]
     ordering = ["-number"]
     list_per_page = 50

@@ -41,6 +41,7 @@ LIMITS = {
     "credits": 500,
     "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
+_LINE_FIELDS = ("title", "author", "source_name", "reporter", "credits")
 BATCH = 1_000
 _CSV_FIELD_LIMIT = 10 * max(LIMITS.values())
 STATUSES = frozenset(Post.Status.values)
@@ -204,14 +205,15 @@ def _number(value) -> int | None:
 
 def check_row(row: dict) -> services.PreparedPost:
     """A raw row as a PreparedPost, or RowError saying what is wrong in Korean."""
-    title = clean_line(_text(row, "title"))
-    if not title:
+    # One-line fields are measured as they will be stored: cleaning (NFC) can
+    # lengthen text.
+    lines = {name: clean_line(_text(row, name)) for name in _LINE_FIELDS}
+    if not lines["title"]:
         raise RowError("제목이 없습니다")
-    author = clean_line(_text(row, "author"))
-    if not author:
+    if not lines["author"]:
         raise RowError("글쓴이가 없습니다")
     for name, limit in LIMITS.items():
-        value = title if name == "title" else author if name == "author" else _text(row, name)
+        value = lines[name] if name in lines else _text(row, name)
         if len(value) > limit:
             raise RowError(f"{name}: {limit}자를 넘습니다 ({len(value):,}자)")
 
@@ -250,15 +252,15 @@ def check_row(row: dict) -> services.PreparedPost:
 
     return services.post_prepare(
         number=number,
-        title=title,
-        author=author,
+        title=lines["title"],
+        author=lines["author"],
         published_at=published_at,
         status=status,
         is_notice=bool(notice),
-        source_name=_text(row, "source_name"),
+        source_name=lines["source_name"],
         source_url=source_url,
-        reporter=_text(row, "reporter"),
-        credits=_text(row, "credits"),
+        reporter=lines["reporter"],
+        credits=lines["credits"],
         body_html=_text(row, "body_html"),
     )
 

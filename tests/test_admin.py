@@ -98,6 +98,16 @@ def test_editors_add_a_post_with_the_next_number_and_a_clean_body(editor_client,
     assert post.body.reporter == "김효신"
 
 
+def test_a_title_too_long_once_cleaned_is_a_form_error_not_a_500(editor_client, make_post):
+    post = make_post(title="원래 제목")
+    form = {**_change_form(post, "<p>본문</p>"), "title": "\ufb2c" * 120}  # 360 characters in NFC
+    response = editor_client.post(f"/admin/articles/post/{post.pk}/change/", form)
+    assert response.status_code == 200
+    assert "300" in str(response.context["adminform"].form.errors["title"])
+    post.refresh_from_db()
+    assert post.title == "원래 제목"
+
+
 def _change_form(post, body_html):
     """What the admin's change form posts for `post` titled 제목, with a new body."""
     return {

@@ -130,6 +130,8 @@ def test_a_changed_row_updates_its_post(db, tmp_path):
         (b"[1, 2]\n", "한 줄에 JSON 객체 하나여야 합니다"),
         (b'{"title": "\\ud800", "author": "x"}\n', "title: 글자로 쓸 수 없는 코드"),
         (row(body_html="가" * 100_001), "body_html: 100000자를 넘습니다"),
+        # NFC makes this 120 characters long: fields are measured as stored.
+        (row(source_name="\ufb2c" * 40), "source_name: 100자를 넘습니다 (120자)"),
     ],
 )
 def test_bad_rows_are_reported_with_their_line_and_skipped(db, tmp_path, bad, message):
