@@ -3,7 +3,26 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.template.response import TemplateResponse
 
+from .views import healthz
+
 log = logging.getLogger(__name__)
+
+
+class HealthCheckMiddleware:
+    """GET /healthz, answered before any other middleware.
+
+    Load balancers probe over plain HTTP, often with their own address as the
+    Host: the TLS redirect (301) and the ALLOWED_HOSTS check (400) that
+    readers' requests need would make every app server look down.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

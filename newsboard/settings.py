@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "articles.middleware.HealthCheckMiddleware",  # first: no redirect, no Host check
     "django.middleware.security.SecurityMiddleware",
     "newsboard.routers.ReplicaRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

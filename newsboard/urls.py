@@ -2,15 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from articles import views
-
 admin.site.site_header = admin.site.site_title = "뉴스보드 관리"
 
 urlpatterns = [
     # the admin, under a configurable prefix (ADMIN_URL)
     path(settings.ADMIN_URL, admin.site.urls),
-    # load balancers
-    path("healthz", views.healthz, name="healthz"),
     # the board and its articles
     path("", include("articles.urls")),
 ]

@@ -91,6 +91,15 @@ def test_healthz_answers_200_when_the_database_answers(client, db):
     assert response.status_code == 200 and response.content == b"ok\n"
 
 
+def test_healthz_answers_a_load_balancer_over_http_by_its_address(client, db, settings):
+    # Production settings: TLS only, and only the site's own name as Host.
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["news.example.com"]
+    assert client.get("/", HTTP_HOST="news.example.com").status_code == 301
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200 and response.content == b"ok\n"
+
+
 def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
     from articles import views
 
