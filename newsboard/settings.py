@@ -205,6 +205,11 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = "로그인에 여러 번 실패해 잠시 잠겼습니다. 1시간 뒤에 다시 시도해 주세요."
+# Proxies in front of the app that append to X-Forwarded-For (a load balancer:
+# 1): the lockout counts failures per client address, not per proxy.
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "newsboard.clientip.client_ip"
 AXES_VERBOSE = False
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 

@@ -84,6 +84,22 @@ def test_admin_logins_are_locked_out_after_repeated_failures(client, django_user
     assert codes == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     locked = client.post("/admin/login/", {"username": "boss", "password": "right-password-123"})
     assert locked.status_code == 429
+    assert "로그인에 여러 번 실패해 잠시 잠겼습니다" in locked.content.decode()
+
+
+def test_behind_a_proxy_a_lockout_holds_only_the_failing_client(
+    client, django_user_model, settings
+):
+    settings.PROXY_COUNT = 1
+    django_user_model.objects.create_superuser("boss", password="right-password-123")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # the load balancer, for every client
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "192.0.2.7, 203.0.113.9"}  # first part forged
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "boss", "password": "wrong"}, **attacker)
+    login = {"username": "boss", "password": "right-password-123"}
+    assert client.post("/admin/login/", login, **attacker).status_code == 429
+    editor = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+    assert client.post("/admin/login/", login, **editor).status_code == 302
 
 
 def test_healthz_answers_200_when_the_database_answers(client, db):
