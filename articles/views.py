@@ -219,12 +219,17 @@ def post_detail(request, number: int):
 
 @public_page
 def robots_txt(request):
-    """Crawlers: articles yes; search results and the admin no."""
+    """Crawlers: articles yes, even opened from a search (a shared link must
+    unfurl; the page names its canonical URL); lists with a query (searches,
+    dates, pages: the sitemap lists every article), the feed and the admin no."""
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /*?q=",
-        "Disallow: /*&q=",
+        # Not "/?": some parsers (Python's among them) read it as "/".
+        *(
+            f"Disallow: /?{name}="
+            for name in ("q", "field", "date_from", "date_to", "page", "from")
+        ),
         "Disallow: /feed/",
         f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
     ]
