@@ -63,14 +63,19 @@ def public_page(view):
             max_age=0 if _has_session(request) else settings.BOARD_REVISION_MAX_AGE
         )
         # Pages hold absolute URLs (canonical, og:url, feed and sitemap links):
-        # the scheme and host are part of what was rendered.
-        where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        # the scheme and host are part of what was rendered. The query string
+        # as received: get_full_path() percent-encodes raw bytes, which made
+        # "?q=본문" sent unencoded and its mojibake share one page.
+        query = request.META.get("QUERY_STRING", "")
+        where = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         path = hashlib.sha256(where.encode()).hexdigest()
-        key = f"newsboard:page:{revision}:{path}"
+        key = f"newsboard:page:2:{revision}:{path}"  # 2: entries hold the view's headers
         now = timezone.now()
         cached = cache.get(key)
         if cached is not None and now < cached["expires"]:
-            response = HttpResponse(cached["content"], content_type=cached["type"])
+            response = HttpResponse(cached["content"])
+            for header, value in cached["headers"].items():
+                response[header] = value
             rendered = cached["rendered"]
         else:
             response = view(request, *args, **kwargs)
@@ -87,7 +92,7 @@ def public_page(view):
                     expires = min(expires, next_due)
                 entry = {
                     "content": response.content,
-                    "type": response["Content-Type"],
+                    "headers": dict(response.items()),  # the view's: X-Robots-Tag, …
                     "expires": expires,
                     "rendered": rendered,
                 }

@@ -25,6 +25,20 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
+def not_found_not_kept(get_response):
+    """404s carry Cache-Control: no-store. A post that is scheduled or hidden
+    now may be public a minute later, and a CDN would keep its 404 for as long
+    as its own defaults say."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 404 and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware
+
+
 class DatabaseUnavailableMiddleware:
     """While the database cannot be reached, readers get the Korean 503 page.
 

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "articles.middleware.not_found_not_kept",
     "articles.middleware.DatabaseUnavailableMiddleware",
     # last: it locks out repeated failed admin logins
     "axes.middleware.AxesMiddleware",

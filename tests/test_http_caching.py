@@ -19,6 +19,29 @@ def test_public_pages_have_validators_and_cdn_friendly_cache_control(client, mak
     assert response["Cache-Control"] == "public, max-age=30, stale-while-revalidate=300"
 
 
+def test_a_query_sent_as_raw_utf8_is_not_served_its_mojibakes_page(client, make_post):
+    make_post(title="본문 소식")
+    mojibake = "본문".encode().decode("latin-1")  # what a raw query decodes to in WSGI
+    first = client.get("/", QUERY_STRING="q=" + "".join(f"%{b:02X}" for b in mojibake.encode()))
+    assert f"‘{mojibake}’ 검색 결과" in first.content.decode()
+    raw = client.get("/", QUERY_STRING="q=" + mojibake)
+    assert "‘본문’ 검색 결과" in raw.content.decode()
+
+
+def test_a_page_cache_hit_keeps_the_views_headers(client, make_post):
+    make_post()
+    first = client.get("/sitemap-posts-0.xml")
+    again = client.get("/sitemap-posts-0.xml")
+    assert first["X-Robots-Tag"] and again["X-Robots-Tag"] == first["X-Robots-Tag"]
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_a_404_is_kept_by_nobody(client, make_post):
+    # A scheduled post opened early must be found once it is due.
+    response = client.get("/posts/99999/")
+    assert response.status_code == 404 and response["Cache-Control"] == "no-store"
+
+
 def test_a_304_round_trip_with_if_none_match(client, make_post):
     post = make_post()
     first = client.get(post.get_absolute_url())
