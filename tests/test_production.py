@@ -75,6 +75,18 @@ def test_hsts_over_tls(client, pages, settings):
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+def test_production_defaults_are_strict():
+    names = ["SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "DEBUG"]
+    code = f"from django.conf import settings; print([getattr(settings, n) for n in {names}])"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
+    env.update(SECRET_KEY="production-test-key-" + "x" * 40, ALLOWED_HOSTS="news.example.com")
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert out.strip() == "[31536000, True, True, False]"
+
+
 def test_admin_logins_are_locked_out_after_repeated_failures(client, django_user_model, settings):
     django_user_model.objects.create_superuser("boss", password="right-password-123")
     codes = [
