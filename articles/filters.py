@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import django_filters
 from django import forms
 from django.conf import settings
+from django.db.models import Max, Min
 
 from . import search
 from .models import Post
+from .pagination import board_state
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
 EARLIEST = dt.date(1970, 1, 1)
@@ -94,11 +96,27 @@ class PostFilter(django_filters.FilterSet):
             self.notes.append("검색어에 글자나 숫자를 한 자 이상 넣어 주세요.")
         return result.queryset
 
+    # Each date filter also bounds the numbers: the list is read newest number
+    # first, and without a bound a range of old dates would be found only
+    # after reading every newer row (9.6 s for 2019 on a million posts).
+
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(published_at__gte=seoul_midnight(value))
+        start = seoul_midnight(value)
+        low, _ = self._board().numbers_dated(start=start)
+        dated = queryset.filter(published_at__gte=start)
+        notices = dated.notices().aggregate(low=Min("number"))["low"]
+        return dated.filter(number__gte=min(low, notices or low))
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(published_at__lt=seoul_midnight(value + dt.timedelta(days=1)))
+        end = seoul_midnight(value + dt.timedelta(days=1))
+        _, high = self._board().numbers_dated(end=end)
+        dated = queryset.filter(published_at__lt=end)
+        notices = dated.notices().aggregate(high=Max("number"))["high"]
+        return dated.filter(number__lte=max(high, notices or high))
+
+    def _board(self):
+        """The unfiltered board's cached state (its rows' page dates)."""
+        return board_state(self.queryset.rows())
 
     @property
     def terms(self) -> list[str]:

@@ -1,5 +1,6 @@
 """Paging at depth: anchors for the board, capped totals for searches."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -36,6 +37,47 @@ def public_rows() -> list[int]:
     return list(
         Post.objects.published().rows().order_by("-number").values_list("number", flat=True)
     )
+
+
+def test_date_filters_find_every_post_when_dates_and_numbers_disagree(client, make_post, settings):
+    settings.BOARD_PAGE_SIZE = 3  # many pages, so page dates matter
+    day = lambda n: seoul(2024, 1, 1, 9) + dt.timedelta(days=n)  # noqa: E731
+    dated = {}
+    for n in range(1, 31):
+        # An archive imported late: numbers 24..26 carry the oldest dates.
+        when = day(n - 24) if 24 <= n <= 26 else day(n)
+        make_post(number=n, published_at=when, is_notice=n in (12, 25))
+        dated[n] = when
+    services.posts_set_status(posts=Post.objects.filter(number=7), status="hidden")
+    public = {n: when for n, when in dated.items() if n != 7}
+    for start, end in [(None, 5), (3, 10), (20, None), (0, 0), (29, 40), (40, None), (None, -5)]:
+        params = {}
+        if start is not None:
+            params["date_from"] = day(start).date().isoformat()
+        if end is not None:
+            params["date_to"] = day(end).date().isoformat()
+        expected = sorted(
+            (
+                n
+                for n, when in public.items()
+                if (start is None or when.date() >= day(start).date())
+                and (end is None or when.date() <= day(end).date())
+            ),
+            reverse=True,
+        )
+        assert walk(client, params) == expected, params
+
+
+def test_an_old_date_range_is_read_from_its_own_numbers(client, make_post):
+    for n in range(1, 101):
+        make_post(published_at=seoul(2024, 1, 1, 9) + dt.timedelta(days=n))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", {"date_to": "2024-01-10"})
+    assert numbers(response) == list(range(9, 0, -1))
+    # The rows are read from number 9 (or a page above it) down, not from 100.
+    pages = [q["sql"] for q in queries if "LIMIT 20" in q["sql"]]
+    bounds = [int(m) for sql in pages for m in re.findall(r'"number" <= (\d+)', sql)]
+    assert pages and bounds and max(bounds) < 100
 
 
 def test_walking_every_page_shows_each_row_once_in_order(client, big_board):
