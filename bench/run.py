@@ -145,6 +145,42 @@ def main():
     cold = timed(after_write, 5)
     row(f"GET /?page={deep:,} right after a write (anchors recomputed)", cold, req1)
 
+    # --- a month long ago: the date filter starts the list at its dates --------
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.filters import seoul_midnight
+
+    first_day = timezone.localtime(rows_qs.order_by("number").first().published_at).date()
+    start, end = first_day + timedelta(days=60), first_day + timedelta(days=89)
+    month = (
+        Post.objects.published()
+        .select_related("author")
+        .filter(
+            published_at__gte=seoul_midnight(start),
+            published_at__lt=seoul_midnight(end) + timedelta(1),
+        )
+    )
+
+    def month_offset():
+        page = Paginator(month.order_by("-number"), settings.BOARD_PAGE_SIZE).page(1)
+        list(page.object_list)
+
+    month_request = RequestFactory().get(
+        "/", {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    )
+
+    def month_ours():
+        filterset = views._board(month_request)
+        rows, _ = views._rows(filterset)
+        views._paginate(filterset, rows, "1")
+
+    label = f"board filtered to {start:%Y.%m.%d}–{end:%Y.%m.%d}, page 1: rows + total"
+    month_base = timed(month_offset, 10)
+    row(f"{label} (Paginator with OFFSET + COUNT)", month_base)
+    row(f"{label} (newsboard)", timed(month_ours, 100), month_base)
+
     # --- search ---------------------------------------------------------------
     queries = [
         ("2-syllable", "관세"),
