@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from contextlib import nullcontext
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -102,19 +103,20 @@ class PostFilter(django_filters.FilterSet):
 
     def filter_date_from(self, queryset, name, value):
         start = seoul_midnight(value)
-        low, _ = self._board().numbers_dated(start=start)
+        low, _ = self.board.numbers_dated(start=start)
         dated = queryset.filter(published_at__gte=start)
         notices = dated.notices().aggregate(low=Min("number"))["low"]
         return dated.filter(number__gte=min(low, notices or low))
 
     def filter_date_to(self, queryset, name, value):
         end = seoul_midnight(value + dt.timedelta(days=1))
-        _, high = self._board().numbers_dated(end=end)
+        _, high = self.board.numbers_dated(end=end)
         dated = queryset.filter(published_at__lt=end)
         notices = dated.notices().aggregate(high=Max("number"))["high"]
         return dated.filter(number__lte=max(high, notices or high))
 
-    def _board(self):
+    @cached_property
+    def board(self):
         """The unfiltered board's cached state (its rows' page dates)."""
         return board_state(self.queryset.rows())
 
