@@ -261,6 +261,15 @@ def test_the_admin_import_page_runs_the_same_import(editor_client, db):
     assert Post.objects.get().title == "올린 글"
 
 
+def test_the_import_page_needs_the_right_to_add_authors(editor_client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.get(username="editor")
+    assert editor_client.get("/admin/articles/post/import/").status_code == 200
+    editor.user_permissions.remove(Permission.objects.get(codename="add_author"))
+    assert editor_client.get("/admin/articles/post/import/").status_code == 403
+
+
 def _jsonl_upload(count: int, body: str = ""):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
