@@ -198,7 +198,8 @@ _local: dict[str, BoardState] = {}
 
 
 def board_state(rows) -> BoardState:
-    """Count and anchors of the unfiltered board rows, cached per board layout."""
+    """Count, anchors and page dates of the unfiltered board rows (in `rows`'
+    database), cached per board layout."""
     layout = BoardRevision.current_layout(rows.db)
     key = f"newsboard:anchors:2:{layout}:{settings.BOARD_PAGE_SIZE}"  # 2: page dates
     now = timezone.now()
@@ -210,19 +211,23 @@ def board_state(rows) -> BoardState:
     if not fresh(state):
         state = cache.get(key)
         if not fresh(state):
-            state = _compute_state(rows, now)
+            state = _compute_state(rows.db, now)
             cache.set(key, state, timeout=24 * 3600)
         _local.clear()
         _local[key] = state
     return state
 
 
-def _compute_state(rows, now) -> BoardState:
+def _compute_state(using, now) -> BoardState:
     from django.db import connections
 
+    # The rows public at `now`, the same moment the next scheduled post is
+    # looked up from: a post due in between would be in neither, and the
+    # state would be kept without it until the next layout.
+    rows = Post.objects.using(using).published(now=now).rows()
     numbers = rows.order_by("-number").values("number", "published_at")
     sql, params = numbers.query.sql_with_params()
-    connection = connections[rows.db]
+    connection = connections[using]
     oldest, newest = "min(published_at)", "max(published_at)"
     if connection.vendor == "postgresql":  # as integers: 100,000 datetimes cost 0.3 s to load
         oldest, newest = (f"(extract(epoch FROM {m}) * 1000000)::bigint" for m in (oldest, newest))
@@ -243,7 +248,7 @@ def _compute_state(rows, now) -> BoardState:
     return BoardState(
         count=found[0][3] if found else 0,
         anchors=[anchor for anchor, *_ in found],
-        valid_until=next_scheduled(rows.db, now),
+        valid_until=next_scheduled(using, now),
         oldest_so_far=list(accumulate(oldest, min)),
         newest_from_here=list(accumulate(reversed(newest), max))[::-1],
     )

@@ -80,6 +80,19 @@ def test_an_old_date_range_is_read_from_its_own_numbers(client, make_post):
     assert pages and bounds and max(bounds) < 100
 
 
+def test_a_post_due_while_the_board_state_is_computed_is_not_left_out(make_post, time_machine):
+    from articles import pagination
+
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0, 0), tick=False)
+    for _ in range(3):
+        make_post(published_at=seoul(2025, 3, 1, 11, 0))
+    due = make_post(published_at=seoul(2025, 3, 1, 12, 0, 1))
+    rows = Post.objects.published().rows()  # the request's moment: due is not public yet
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0, 2), tick=False)  # …but is now
+    state = pagination.board_state(rows)
+    assert (state.count, state.anchors[0]) == (4, due.number)
+
+
 def test_walking_every_page_shows_each_row_once_in_order(client, big_board):
     assert walk(client) == public_rows()
     assert len(public_rows()) == 205 - 4 - 2
