@@ -184,11 +184,19 @@ def post_detail(request, number: int):
     try:
         with filterset.bounded():
             rows, notices = _rows(filterset)
-            newer = rows.filter(number__gt=post.number).order_by("number").first()  # 이전글
-            older = rows.filter(number__lt=post.number).first()  # 다음글
+            # A notice is pinned above page 1 of the board: it is read there,
+            # between the other notices.
+            pinned = post.is_notice and not filterset.is_active
+            listed = filterset.queryset.notices().order_by("-number") if pinned else rows
+            newer = listed.filter(number__gt=post.number).order_by("number").first()  # 이전글
+            older = listed.filter(number__lt=post.number).first()  # 다음글
             # Many matches are checked row by row: count fewer before giving up.
             within = search.VERIFY_LIMIT if filterset.known_matches is not None else None
-            page_number = page_of(post, rows, unfiltered=not filterset.is_active, within=within)
+            page_number = (
+                1
+                if pinned
+                else page_of(post, rows, unfiltered=not filterset.is_active, within=within)
+            )
             page = _paginate(filterset, rows, str(page_number or 1))
             messages = filterset.messages()
             if page_number is None:

@@ -57,6 +57,14 @@ def test_the_board_under_the_article_is_the_page_holding_it_with_its_row_marked(
     assert '<a class="button" href="/?page=2">목록</a>' in html
 
 
+def test_a_notice_is_read_above_page_1_between_the_other_notices(client, make_post):
+    posts = [make_post(is_notice=n in (3, 9, 40)) for n in range(1, 61)]
+    response = client.get(posts[8].get_absolute_url())  # notice no. 9
+    assert response.context["page"].number == 1
+    assert (response.context["newer"], response.context["older"]) == (posts[39], posts[2])
+    assert '<a class="button" href="/">목록</a>' in response.content.decode()
+
+
 def test_an_article_far_down_a_search_shows_the_first_page_of_it(client, make_post, settings):
     settings.BOARD_COUNT_LIMIT = 2  # a filtered list is counted up to 20 rows above a post
     posts = [make_post(title=f"경제 소식 {i}") for i in range(45)]
