@@ -79,15 +79,18 @@ def _board_context(filterset, page, notices) -> dict:
     """What templates/articles/_board.html needs, on the board and under an article."""
     params = filterset.params()
     data = filterset.form.cleaned_data
+    current_field = data.get("field") or search.DEFAULT_FIELD
     return {
         "date_presets": _date_presets(params),
         "filterset": filterset,
         "page": page,
         "notices": notices,
         "terms": filterset.terms,
+        # Marked in titles only where titles were searched.
+        "title_terms": filterset.terms if current_field in ("title", "title_body") else [],
         "context_query": with_query("", params),
         "field_choices": search.FIELDS.items(),
-        "current_field": data.get("field") or search.DEFAULT_FIELD,
+        "current_field": current_field,
         "current_q": filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
         "feed_url": with_query(reverse("articles:feed"), params),
         "current_date_from": params.get("date_from", ""),

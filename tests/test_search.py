@@ -111,6 +111,18 @@ def test_matches_are_highlighted_in_titles(client, search_board):
     assert "<mark>트럼프</mark> “<mark>우크라</mark> 광물 합의 임박”" in html
 
 
+def test_titles_are_marked_only_where_titles_were_searched(client, make_post):
+    make_post(title="연합 소식", author="연합뉴스", body_html="<p>연합 본문</p>")
+    for field, marked in [
+        ("title_body", True),
+        ("title", True),
+        ("author", False),
+        ("body", False),
+    ]:
+        html = client.get("/", {"q": "연합", "field": field}).content.decode()
+        assert ("<mark>연합</mark> 소식" in html) is marked, field
+
+
 def test_highlighting_ignores_case_and_quote_style(client, search_board):
     assert "<mark>Apple</mark>" in client.get("/", {"q": "APPLE"}).content.decode()
     assert "<mark>“우크라</mark>" in client.get("/", {"q": '"우크라'}).content.decode()
