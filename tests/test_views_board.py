@@ -120,8 +120,8 @@ def test_todays_posts_show_the_time_and_older_ones_the_date(client, make_post, t
     make_post(title="어제 밤 글", published_at=seoul(2025, 2, 22, 23, 55))
     texts = row_texts(client.get("/").content.decode())
     assert texts == [
-        "2 어제 밤 글 new 새 글 테스트뉴스 2025.02.22",
-        "1 오늘 아침 글 new 새 글 테스트뉴스 00:05",
+        "2 어제 밤 글 N 새 글 테스트뉴스 2025.02.22",
+        "1 오늘 아침 글 N 새 글 테스트뉴스 00:05",
     ]
 
 
@@ -155,8 +155,8 @@ def test_the_new_mark_is_on_posts_younger_than_24_hours(client, make_post, time_
     make_post(title="하루 안 된 글", published_at=seoul(2025, 2, 28, 12, 1))
     make_post(title="하루 지난 글", published_at=seoul(2025, 2, 28, 11, 59))
     texts = row_texts(client.get("/").content.decode())
-    assert "new" in texts[1] and "하루 안 된 글" in texts[1]
-    assert "new" not in texts[0] and "하루 지난 글" in texts[0]
+    assert "새 글" in texts[1] and "하루 안 된 글" in texts[1]
+    assert "새 글" not in texts[0] and "하루 지난 글" in texts[0]
 
 
 def test_an_empty_board_says_so(client, db):
@@ -217,9 +217,9 @@ def test_an_edit_shows_on_the_very_next_request(client, make_post):
 def test_cached_pages_expire_so_new_marks_and_times_stay_right(client, make_post, time_machine):
     time_machine.move_to(seoul(2025, 3, 1, 12, 0), tick=False)
     make_post(title="막 올라온 글", published_at=seoul(2025, 3, 1, 11, 0))
-    assert "new" in row_texts(client.get("/").content.decode())[0]
+    assert "새 글" in row_texts(client.get("/").content.decode())[0]
     time_machine.move_to(seoul(2025, 3, 2, 11, 30), tick=False)  # 24.5 hours later
-    assert "new" not in row_texts(client.get("/").content.decode())[0]
+    assert "새 글" not in row_texts(client.get("/").content.decode())[0]
 
 
 def test_date_presets_keep_the_search_and_mark_the_current_one(client, make_post, time_machine):
