@@ -5,6 +5,8 @@ or an OFFSET; the index's lastmod values come from one grouped query, cached
 for ten minutes. Only public posts are listed.
 """
 
+import re
+
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.cache import cache
@@ -76,11 +78,6 @@ def index(request):
 
 def section(request, section: str):
     number = section.removeprefix("posts-")
-    if (
-        not number.isascii()
-        or not number.isdigit()
-        or len(number) > 6
-        or number != str(int(number))
-    ):
-        raise Http404  # one URL a section: posts-01 is not posts-1
+    if not re.fullmatch(r"0|[1-9][0-9]{0,5}", number):  # one URL a section: not posts-01
+        raise Http404
     return sitemap_views.sitemap(request, {section: PostSection(int(number))}, section=section)
