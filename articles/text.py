@@ -1,8 +1,8 @@
 """Text hygiene shared by every write path and by search.
 
 Everything that reaches the database goes through `clean_text` (NFC, no NUL
-bytes or other control characters), and body HTML through `sanitize_html` (nh3, an allow-list of what a news
-article uses).
+bytes or other control characters), and body HTML through `sanitize_html`
+(nh3, an allow-list of what a news article uses).
 """
 
 import html

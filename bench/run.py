@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -84,8 +84,10 @@ def main():
     from django.core.cache import cache
     from django.core.paginator import Paginator
     from django.test import Client, RequestFactory
+    from django.utils import timezone
 
     from articles import views
+    from articles.filters import seoul_midnight
     from articles.models import Post
     from articles.pagination import board_state, paginate
 
@@ -146,12 +148,6 @@ def main():
     row(f"GET /?page={deep:,} right after a write (anchors recomputed)", cold, req1)
 
     # --- a month long ago: the date filter starts the list at its dates --------
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from articles.filters import seoul_midnight
-
     first_day = timezone.localtime(rows_qs.order_by("number").first().published_at).date()
     start, end = first_day + timedelta(days=60), first_day + timedelta(days=89)
     month = (
