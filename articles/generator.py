@@ -62,12 +62,21 @@ AUTHORS = ["랭크뉴스"] * 6 + [f"{name}뉴스" for name in "가나다라마�
     "연합뉴스", "KBS", "MBC", "SBS", "YTN", "JTBC", "한겨레", "경향신문", "조선일보", "중앙일보",
     "동아일보", "매일경제", "한국경제", "머니투데이", "뉴시스", "뉴스1", "노컷뉴스", "오마이뉴스",
 ]  # fmt: skip
+# A topic of its time: in posts dated within its era (and only there) a few
+# headlines and bodies name it, as 사회적 거리두기 filled the news of 2020–2022
+# and then left it. A search for it finds only old posts.
+ERA_WORD = "거리두기"
+ERA = (datetime(2020, 3, 22, tzinfo=SEOUL), datetime(2022, 4, 18, tzinfo=SEOUL))
+ERA_TITLES = 0.03  # share of the era's headlines that name it
+ERA_BODIES = 0.07  # share of the era's bodies that mention it
 SENTENCES = 20_000  # distinct body sentences a seed draws from
 SOURCES = ["KBS", "MBC", "SBS", "YTN", "연합뉴스", "JTBC", "한겨레", "뉴시스", "뉴스1", ""]
 
 
-def _headline(rng: random.Random) -> str:
+def _headline(rng: random.Random, era: bool = False) -> str:
     subject, obj, verb = rng.choice(SUBJECTS), rng.choice(OBJECTS), rng.choice(VERBS)
+    if era and rng.random() < ERA_TITLES:
+        obj = ERA_WORD
     shape = rng.random()
     if shape < 0.25:
         text = f'{subject} "{rng.choice(QUOTES)}"…{obj} {verb}'
@@ -106,7 +115,7 @@ def _sentences(seed: int) -> tuple[str, ...]:
     return tuple(_sentence(rng) for _ in range(SENTENCES))
 
 
-def _body(rng: random.Random, seed: int) -> str:
+def _body(rng: random.Random, seed: int, era: bool = False) -> str:
     sentences = _sentences(seed)
     target = rng.randint(500, 3000)
     paragraphs, length = [], 0
@@ -116,6 +125,8 @@ def _body(rng: random.Random, seed: int) -> str:
         length += len(paragraph)
     if rng.random() < 0.001:
         paragraphs.insert(1, f"{rng.choice(RARE)} 관련 내용도 함께 전해졌다.")
+    if era and rng.random() < ERA_BODIES:
+        paragraphs.insert(0, f"사회적 {ERA_WORD} 조치가 이어지는 가운데 {paragraphs.pop(0)}")
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
@@ -123,14 +134,15 @@ def post(seed: int, i: int) -> dict:
     """Fields of generated post i of `seed` (keyword arguments of post_prepare)."""
     rng = random.Random(f"{seed}:{i}")
     published_at = START + STEP * (i + rng.random() * 0.9)
+    era = ERA[0] <= published_at < ERA[1]
     roll = rng.random()
     status = "hidden" if roll < 0.01 else "draft" if roll < 0.012 else "published"
     source = rng.choice(SOURCES)
     return {
-        "title": _headline(rng),
+        "title": _headline(rng, era),
         "author": rng.choice(AUTHORS),
         "published_at": published_at.replace(microsecond=0),
-        "body_html": _body(rng, seed),
+        "body_html": _body(rng, seed, era),
         "status": status,
         "is_notice": i % NOTICE_EVERY == 1 and status == "published",
         "source_name": source,

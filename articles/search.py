@@ -129,7 +129,9 @@ class _QuoteFold(Func):
 #
 # PostgreSQL keeps the tokens in a GIN-indexed tsvector (articles_search),
 # SQLite in an FTS5 table with the same name; both are written by
-# index_posts() and deleted with their post.
+# index_posts() and deleted with their post. PostgreSQL's table also keeps
+# the post's number (permanent), so that the newest match is found without
+# reading the board (_PostgresIndex.newest).
 
 _RUN = re.compile(r"[^\W_]+")
 TABLE = "articles_search"
@@ -253,6 +255,46 @@ class _PostgresIndex:
                 _set_local(cursor, enable_seqscan=seqscan)
             return ids, len(ids) <= limit
 
+    def newest(self, using: str, match: str) -> int | None:
+        """The highest number among posts whose tokens match, or None.
+
+        A search with very many matches walks the board newest first, which
+        is quick while matches are spread over it, and reads every newer row
+        first when they are not: a word of 2020 only (거리두기) read the half
+        million posts since then, past the time limit. From this number on,
+        the walk starts at the newest match instead.
+
+        The range above it is found by galloping down from the top: each
+        step asks the GIN index and the number index together (a BitmapAnd),
+        whose cost follows the matches' posting lists and the range's rows,
+        never the bodies. A word spread over the board is found in the
+        first, smallest range.
+        """
+        with bounded(using), connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT max(number) FROM {TABLE}")
+            top = cursor.fetchone()[0]
+            if top is None:
+                return None
+            # A backward scan of the number index, checking each row's tokens,
+            # is what the planner makes of max(): that is the walk itself.
+            cursor.execute(
+                "SELECT current_setting('enable_indexscan'),"
+                " set_config('enable_indexscan', 'off', true)"
+            )
+            indexscan = cursor.fetchone()[0]
+            span, newest = NEWEST_FIRST_SPAN, None
+            while True:
+                cursor.execute(
+                    f"SELECT max(number) FROM {TABLE} WHERE tokens @@ %s::tsquery AND number > %s",
+                    [match, top - span],
+                )
+                newest = cursor.fetchone()[0]
+                if newest is not None or span >= top:
+                    break
+                span *= NEWEST_GALLOP
+            _set_local(cursor, enable_indexscan=indexscan)
+            return newest
+
     def each_row(self, table: str, match: str, candidates: list[int]):
         # A join, not EXISTS: PostgreSQL turns an EXISTS into a hash of every
         # match (half a million rows for a common word) before the first row.
@@ -265,9 +307,10 @@ class _PostgresIndex:
 
     def write(self, cursor, rows: list[tuple[int, list[str]]]) -> None:
         cursor.executemany(
-            f"INSERT INTO {TABLE} (post_id, tokens) VALUES (%s, array_to_tsvector(%s::text[])) "
-            "ON CONFLICT (post_id) DO UPDATE SET tokens = EXCLUDED.tokens",
-            rows,
+            f"INSERT INTO {TABLE} (post_id, number, tokens)"
+            " SELECT id, number, array_to_tsvector(%s::text[]) FROM articles_post WHERE id = %s"
+            " ON CONFLICT (post_id) DO UPDATE SET number = EXCLUDED.number, tokens = EXCLUDED.tokens",
+            [(tokens, post_id) for post_id, tokens in rows],
         )
 
     def delete(self, cursor, ids: list[int]) -> None:
@@ -290,6 +333,9 @@ class _SqliteIndex:
             cursor.execute(f"{self.subquery()} LIMIT %s", [match, PROBE_LIMIT + 1])
             ids = [row[0] for row in cursor.fetchall()]
             return ids, len(ids) <= PROBE_LIMIT
+
+    def newest(self, using: str, match: str) -> None:
+        return None  # the embedded database walks without a time limit
 
     def each_row(self, table: str, match: str, candidates: list[int]):
         # FTS5 answers a MATCH as a whole; checking rows one by one would run
@@ -508,6 +554,8 @@ def walk_newest_first(using: str) -> None:
 PROBE_LIMIT = 10_000  # up to this many matches, fetch them by id
 VERIFY_LIMIT = 1_000  # more than this: count this many known matches for "N건 이상"
 DENSE_SHARE = 0.05  # a word in this share of posts is probed by reading rows in order
+NEWEST_FIRST_SPAN = 2_000  # numbers below the top where the newest match is looked for first
+NEWEST_GALLOP = 8  # and then in ranges this many times wider
 
 
 @dataclass(frozen=True)
@@ -536,9 +584,10 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
     cost follows the matches' posting lists, never the bodies):
 
     - up to PROBE_LIMIT matches: the posts are fetched by id and sorted;
-    - more: the board is walked newest first and each row is checked (the
-      title with LIKE, title and body against the index), which fills the
-      first page after about 20 / (share of matching posts) rows.
+    - more: the board is walked newest first, from the newest match on, and
+      each row is checked (the title with LIKE, title and body against the
+      index), which fills the first page after about 20 / (share of matching
+      posts) rows.
 
     Filter `queryset` by everything else first: the total of a search with
     many matches is counted among its known matches within it.
@@ -569,6 +618,9 @@ def search(queryset, query: str, field: str = DEFAULT_FIELD) -> Search:
                 to_check = plans  # a title LIKE is cheaper per row than the index
             else:
                 searched = queryset.filter(index.each_row(table, match, ids))
+            newest = index.newest(queryset.db, match)
+            if newest is not None:
+                searched = searched.filter(number__lte=newest)
     checks = [_contains(_COLUMNS[field], plan.text) for plan in to_check]
     known = among(queryset, candidates).filter(*checks) if candidates else None
     return Search(searched.filter(*checks), candidates, known)

@@ -314,8 +314,8 @@ def _copy_postgres(connection, posts, numbers, authors, now) -> None:
                 copy.write_row((pk, p.html, p.text, p.credits, p.reporter))
         cursor.adapters.register_dumper(search.TsvectorBinary, search.TsvectorBinaryDumper)
         with cursor.copy(
-            "COPY articles_search (post_id, tokens) FROM STDIN (FORMAT BINARY)"
+            "COPY articles_search (post_id, number, tokens) FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["int8", search.TSVECTOR_OID])
-            for pk, p in zip(ids, posts, strict=True):
-                copy.write_row((pk, search.tsvector_binary(p.tokens)))
+            copy.set_types(["int8", "int4", search.TSVECTOR_OID])
+            for pk, number, p in zip(ids, numbers, posts, strict=True):
+                copy.write_row((pk, number, search.tsvector_binary(p.tokens)))

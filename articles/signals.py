@@ -33,7 +33,11 @@ def board_changed(sender, instance, using="default", raw=False, update_fields=No
 def reindex(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
     if raw:
         return
-    if sender is Post and update_fields is not None and not {"title"} & set(update_fields):
+    if (
+        sender is Post
+        and update_fields is not None
+        and not {"title", "number"} & set(update_fields)
+    ):
         return
     post_id = instance.pk if sender is Post else instance.post_id
     search.index_posts([post_id], using=using)

@@ -147,3 +147,39 @@ def test_an_import_and_its_rerun_with_changes_keep_the_index_in_step(db, tmp_pat
     import_rows({**first, "title": "배터리 수출", "body_html": "<p>인천항 물동량</p>"})
     assert found("반도체") == [] and found("부산항") == []
     assert found("배터리", "title") == [7] and found("인천항", "body") == [7]
+
+
+def test_postgresql_keeps_each_posts_number_beside_its_tokens(db, tmp_path):
+    """The number a search starts its walk from (search._PostgresIndex.newest)
+    is right after every kind of write."""
+    import json
+
+    import pytest
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's FTS5 table holds tokens only")
+    now = timezone.now()
+    services.posts_bulk_write([services.post_prepare(title="일괄", author="가", published_at=now)])
+    services.post_create(title="하나", author="가", number=90)
+    path = tmp_path / "posts.jsonl"
+    path.write_text(
+        json.dumps(
+            {"number": 40, "title": "가져옴", "author": "나", "published_at": now.isoformat()},
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+    call_command("import_posts", str(path), verbosity=0, stdout=io.StringIO())
+    moved = services.post_create(title="옮길 글", author="가")
+    moved.number = 120  # a shell's save: numbers are read-only everywhere else
+    moved.save()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.number, s.number FROM articles_post p JOIN {search.TABLE} s"
+            " ON s.post_id = p.id ORDER BY p.number"
+        )
+        rows = cursor.fetchall()
+    assert rows == [(1, 1), (40, 40), (90, 90), (120, 120)]

@@ -49,7 +49,7 @@ def _plans_of_pages(client, monkeypatch, path, params):
     def explain(execute, sql, params, many, context):
         page = sql.startswith("SELECT") and re.search(r"LIMIT 20( OFFSET \d+)?$", sql)
         count = sql.startswith("SELECT COUNT(*)") and "= ANY(" in sql
-        if ("@@" in sql and page) or count:
+        if (("@@" in sql or "LIKE" in sql) and page) or count:
             context["cursor"].execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in context["cursor"].fetchall())
             (plans if page else counts).append(plan)
@@ -85,6 +85,61 @@ def test_the_article_page_under_a_common_search_reads_newest_first(board, client
     response, plans, _ = _plans_of_pages(client, monkeypatch, "/posts/400/", {"q": "경제 반도체"})
     assert response.context["newer"] is None and response.context["older"].number == 398
     assert plans and all("Sort" not in plan and "Hash Join" not in plan for plan in plans)
+
+
+@pytest.fixture
+def old_word(db):
+    """A word of its time: in 40 of posts 1–60 (2020), none of the 400 after them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the newest match is looked up in PostgreSQL's search table")
+    start = seoul(2020, 3, 22, 9, 0)
+    services.posts_bulk_write(
+        [
+            services.post_prepare(
+                title=f"{'사회적 거리두기 연장' if i % 3 else '날씨'} {i}",
+                author="테스트뉴스",
+                published_at=start + dt.timedelta(days=i),
+                body_html="<p>" + ("거리두기 단계 조정. " if i % 3 else "맑음. ") * 40 + "</p>",
+            )
+            for i in range(1, 61)
+        ]
+        + [
+            services.post_prepare(
+                title=f"경제 소식 {i}",
+                author="테스트뉴스",
+                published_at=start + dt.timedelta(days=100, minutes=i),
+                body_html="<p>" + "수출 전망. " * 40 + "</p>",
+            )
+            for i in range(400)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+@pytest.mark.parametrize("field", ["title_body", "title"])
+def test_a_search_whose_matches_are_all_old_starts_at_the_newest_one(
+    old_word, client, monkeypatch, field
+):
+    # The newest match is looked for in the top 16 numbers, then 128, then
+    # 1,024: found by the third range, below 400 posts that do not match.
+    monkeypatch.setattr(search, "NEWEST_FIRST_SPAN", 16)
+    response, plans, _ = _plans_of_pages(
+        client, monkeypatch, "/", {"q": "거리두기", "field": field}
+    )
+    numbers = [row.number for row in response.context["page"].rows]
+    assert numbers == [n for n in range(60, 0, -1) if n % 3][:20]
+    assert response.context["page"].total_capped  # the many-matches path, at test size
+    assert plans
+    for plan in plans:
+        # The walk starts at the newest match, 59, not at the top (460).
+        assert "Index Scan Backward" in plan and "number <= 59" in plan, plan
+
+    # The next page, reached by its link, goes on from there.
+    second = client.get("/", {"q": "거리두기", "field": field, "page": "2"})
+    assert [row.number for row in second.context["page"].rows] == [
+        n for n in range(60, 0, -1) if n % 3
+    ][20:40]
 
 
 @pytest.fixture

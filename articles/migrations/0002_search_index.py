@@ -41,10 +41,16 @@ def create(apps, schema_editor):
         )
         if not batch:
             break
-        search.index_documents(
-            [(pk, search.document(title, text or "")) for pk, title, text in batch],
-            using=connection.alias,
-        )
+        rows = [(pk, search.document(title, text or "")) for pk, title, text in batch]
+        with connection.cursor() as cursor:
+            # The table as this migration makes it (later ones add to it),
+            # so not search.index_documents(), which writes today's table.
+            if connection.vendor == "postgresql":
+                sql = "INSERT INTO articles_search (post_id, tokens) VALUES (%s, array_to_tsvector(%s))"
+            else:
+                sql = "INSERT INTO articles_search (rowid, tokens) VALUES (%s, %s)"
+                rows = [(pk, " ".join(tokens)) for pk, tokens in rows]
+            cursor.executemany(sql, rows)
         last = batch[-1][0]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
