@@ -21,9 +21,9 @@ LATEST = dt.date(2100, 12, 31)
 DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
 
 
-# Control characters mean nothing in a search, and XML (the feed's title
-# repeats the query) cannot carry them.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and noncharacters mean nothing in a search, and XML (the
+# feed's title repeats the query) cannot carry them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class BoardForm(forms.Form):

@@ -31,8 +31,10 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 # Control characters other than tab and line breaks: invisible, refused by
 # XML (the feed would fail on them) and, NUL, by PostgreSQL. Vertical tab
-# and form feed are spacing.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# and form feed are spacing. The noncharacters U+FFFE and U+FFFF and lone
+# surrogates (a JSON "\ud800") are not text either: XML refuses them too, and
+# UTF-8 cannot encode a surrogate.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _replace_control(match: re.Match) -> str:
@@ -45,15 +47,19 @@ def clean_text(value: str) -> str:
 
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
+# Bidirectional embeddings, overrides and isolates: in a title they reverse
+# what follows them, up to the " - 뉴스보드" after it in a tab or a link card.
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_line(value: str) -> str:
-    """A one-line field (title, name): clean_text on one line, ends trimmed.
+    """A one-line field (title, name): clean_text on one line, ends trimmed,
+    without bidirectional controls.
 
     Inner spacing is kept as given (a title is reproduced character for
     character, no-break spaces included).
     """
-    return _LINE_BREAKS.sub(" ", clean_text(value)).strip()
+    return _BIDI_CONTROLS.sub("", _LINE_BREAKS.sub(" ", clean_text(value))).strip()
 
 
 # Built once: nh3.clean() would rebuild the same sanitiser from these sets on

@@ -89,3 +89,15 @@ def test_control_characters_in_a_post_do_not_break_the_feed(client, make_post):
     entry = parse(client).entries[0]
     assert (entry.title, entry.author) == ("트럼프 관세 발표", "통신사")
     assert "본문입니다" in entry.summary
+
+
+def test_noncharacters_in_a_post_or_a_search_do_not_break_the_feed(client, make_post):
+    # U+FFFF typed, or sent as a character reference that nh3 decodes.
+    from xml.etree import ElementTree
+
+    make_post(title="비문자 \uffff 제목", body_html="<p>본문 &#xFFFF;&#xFFFE; 끝</p>")
+    for params in ({}, {"q": "비문자\uffff"}):
+        response = client.get("/feed/", params)
+        root = ElementTree.fromstring(response.content)  # well-formed, or this raises
+        titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
+        assert "비문자  제목" in titles

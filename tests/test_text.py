@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 
 from articles import services
-from articles.text import html_to_text, sanitize_html, summarize
+from articles.text import clean_line, clean_text, html_to_text, sanitize_html, summarize
 
 KEPT = [
     "<p>문단<br>줄바꿈</p>",
@@ -100,3 +100,13 @@ def test_the_bulk_path_cleans_the_same_way(db):
         body_html="<p onclick='x'>본문</p><script>x</script>",
     )  # fmt: skip
     assert (prepared.title, prepared.html, prepared.text) == ("가나", "<p>본문</p>", "본문")
+
+
+def test_one_line_fields_lose_bidirectional_controls():
+    # U+202E would show the rest of the title, and the site name after it, reversed.
+    assert clean_line("가\u202e나다\u202c \u2066라\u2069") == "가나다 라"
+    assert clean_text("가\u202e나") == "가\u202e나"  # bodies may hold right-to-left text
+
+
+def test_lone_surrogates_and_noncharacters_are_dropped():
+    assert clean_text("가\ud800나\uffff다\ufffe") == "가나다"
