@@ -27,6 +27,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\ufff
 
 
 class BoardForm(forms.Form):
+    swapped_dates = False  # date_from came after date_to; clean() swapped them
+
     def clean_q(self):
         return _CONTROLS.sub(" ", self.cleaned_data.get("q") or "").strip()
 
@@ -37,10 +39,9 @@ class BoardForm(forms.Form):
             if value and not EARLIEST <= value <= LATEST:
                 self.add_error(name, "날짜는 1970-01-01부터 2100-12-31 사이로 입력해 주세요.")
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error(
-                "date_to", "끝 날짜가 시작 날짜보다 앞섭니다. 날짜를 바꿔 입력해 주세요."
-            )
+        self.swapped_dates = bool(start and end and start > end)
+        if self.swapped_dates:  # typed the wrong way round: the period meant is plain
+            data["date_from"], data["date_to"] = end, start
         return data
 
 
@@ -91,6 +92,10 @@ class PostFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
+        if len(set(search.fold(value).split())) > search.MAX_TERMS:
+            self.notes.append(
+                f"검색어는 {search.MAX_TERMS}개까지 쓸 수 있어 앞의 {search.MAX_TERMS}개로 찾았습니다."
+            )
         result = search.search(queryset, value, field)
         self.known_matches = result.known_matches
         if result.unsearchable:
@@ -140,9 +145,10 @@ class PostFilter(django_filters.FilterSet):
         return bool(self.terms or data.get("date_from") or data.get("date_to"))
 
     def messages(self) -> list[str]:
-        """What the reader is told about input that was ignored."""
+        """What the reader is told about input that was ignored or changed."""
         self.qs  # noqa: B018 — filtering adds its notes
-        return self.input_messages() + self.notes
+        swapped = ["시작 날짜가 끝 날짜보다 뒤여서 두 날짜를 바꿔 찾았습니다."]
+        return self.input_messages() + (swapped if self.form.swapped_dates else []) + self.notes
 
     def input_messages(self) -> list[str]:
         """What was wrong with the input itself (no query needed)."""

@@ -319,7 +319,8 @@ def paginate(
         total = min(total, limit)
     num_pages = _pages(total)
     if number > num_pages and not capped:
-        number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다."
+        # An empty list has its own message ("…에 맞는 글이 없습니다").
+        number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다." if total else message
     came_from = parse_start(raw_start, number) if capped else None
     first_page, walked = came_from or (1, None)
     if capped and number - first_page >= MAX_UNCOUNTED_PAGE:

@@ -88,6 +88,7 @@ def _board_context(filterset, page, notices) -> dict:
         "terms": filterset.terms,
         # Marked in titles only where titles were searched.
         "title_terms": filterset.terms if current_field in ("title", "title_body") else [],
+        "author_terms": filterset.terms if current_field == "author" else [],
         "context_query": with_query("", params),
         "field_choices": search.FIELDS.items(),
         "current_field": current_field,

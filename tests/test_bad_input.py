@@ -42,10 +42,18 @@ def test_dates_out_of_range_are_explained(client, board):
     assert "1970-01-01부터 2100-12-31 사이로" in response.content.decode()
 
 
-def test_a_start_after_the_end_is_explained(client, board):
+def test_dates_the_wrong_way_round_are_swapped_and_said_so(client, make_post):
+    from .conftest import seoul
+
+    for day in (1, 5, 10, 20):
+        make_post(title=f"2월 {day}일 소식", published_at=seoul(2025, 2, day, 12, 0))
     response = client.get("/", {"date_from": "2025-02-10", "date_to": "2025-02-01"})
     assert response.status_code == 200
-    assert "끝 날짜가 시작 날짜보다 앞섭니다." in response.content.decode()
+    assert numbers(response) == [3, 2, 1]  # 2월 10, 5, 1일: not everything from the 10th on
+    assert "두 날짜를 바꿔 찾았습니다." in response.content.decode()
+    # The boxes and the links hold the period as searched.
+    assert response.context["current_date_from"] == "2025-02-01"
+    assert response.context["current_date_to"] == "2025-02-10"
 
 
 def test_a_very_long_query_is_refused_politely(client, board):

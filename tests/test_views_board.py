@@ -244,3 +244,33 @@ def test_date_presets_keep_the_search_and_mark_the_current_one(client, make_post
     )
     month = client.get(presets["최근 1개월"]["url"])
     assert len(month.context["page"].rows) == 3
+
+
+def test_a_notice_found_by_a_search_keeps_its_mark(client, make_post):
+    make_post(title="게시판 이용 안내", is_notice=True)
+    make_post(title="이용 요금 인상")
+    response = client.get("/", {"q": "이용"})
+    assert row_texts(response.content.decode()) == [
+        "2 이용 요금 인상 테스트뉴스 2025.01.01",
+        "공지 게시판 이용 안내 테스트뉴스 2025.01.01",
+    ]
+
+
+def test_a_search_by_author_marks_the_author(client, make_post):
+    make_post(title="랭크 소식", author="랭크뉴스")
+    body = client.get("/", {"q": "랭크", "field": "author"}).content.decode()
+    assert '<td class="col-author"><mark>랭크</mark>뉴스</td>' in body
+    assert "<mark>랭크</mark> 소식" not in body  # titles were not searched
+
+
+def test_terms_past_the_tenth_are_said_to_be_left_out(client, make_post):
+    make_post(title="가 나 다 라 마 바 사 아 자 차")
+    response = client.get("/", {"q": "가 나 다 라 마 바 사 아 자 차 없는말"})
+    assert numbers(response) == [1]
+    assert "검색어는 10개까지 쓸 수 있어 앞의 10개로 찾았습니다." in response.content.decode()
+
+
+def test_an_empty_result_says_so_without_page_numbers(client, make_post):
+    make_post(title="날씨")
+    body = client.get("/", {"q": "없는말", "page": "2"}).content.decode()
+    assert "‘없는말’에 맞는 글이 없습니다." in body and "마지막 페이지" not in body

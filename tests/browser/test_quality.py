@@ -77,6 +77,32 @@ def test_on_a_phone_the_title_comes_first_and_targets_are_large(browser, site):
     context.close()
 
 
+def test_on_a_phone_a_long_author_name_gives_way_to_the_date(browser, site, make_post):
+    from django.utils import timezone
+
+    make_post(  # dated 2025.02.23 rather than HH:MM: the longer date
+        title="긴 이름의 글",
+        author="대한민국 정책브리핑 문화체육관광부 해외문화홍보원",
+        published_at=timezone.now() - timezone.timedelta(days=3, hours=1),
+    )
+    context = browser.new_context(**DEVICES["phone"], locale="ko-KR")
+    page = context.new_page()
+    page.goto(site + "/")
+    row = page.locator("table.board-table tbody tr", has_text="긴 이름의 글")
+    number, author, date = (
+        row.locator(s).bounding_box() for s in (".col-num", ".col-author", ".col-date")
+    )
+    for cell in (author, date):  # one line each, on the line of 번호
+        assert abs(cell["y"] - number["y"]) < 2 and cell["height"] < number["height"] * 1.5
+    assert date["x"] + date["width"] <= DEVICES["phone"]["viewport"]["width"]
+    # 시작 and 끝 stay beside their date boxes, however the form wraps.
+    for name in ("date_from", "date_to"):
+        label = page.locator(f"label[for=id_{name}]").bounding_box()
+        box = page.locator(f"#id_{name}").bounding_box()
+        assert box["y"] <= label["y"] + label["height"] / 2 <= box["y"] + box["height"], name
+    context.close()
+
+
 def test_the_skip_link_moves_focus_and_focus_is_visible(open_page, site):
     page = open_page()
     page.goto(site + "/")
