@@ -69,10 +69,15 @@ class ImportForm(forms.Form):
         return upload
 
     def read_rows(self) -> list | None:
-        """The upload's rows, or None (with the form's error) when there are too many."""
+        """The upload's rows, or None (with the form's error) when there are too many
+        or the file cannot be read at all."""
         upload = self.cleaned_data["file"]
         fmt = self.cleaned_data["format"] or importing.guess_format(upload.name)
-        rows = list(importing.READERS[fmt](upload.read()))
+        try:
+            rows = list(importing.READERS[fmt](upload.read()))
+        except importing.SourceError as exc:
+            self.add_error("file", str(exc))
+            return None
         if len(rows) > settings.ADMIN_IMPORT_MAX_ROWS:
             self.add_error("file", _too_many_rows(f"{len(rows):,}건"))
             return None

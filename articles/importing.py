@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import time
+import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -126,16 +127,47 @@ def _csv_row(row: dict) -> dict | RowError | None:
     return row if any(value.strip() for value in values) else None
 
 
-def read_feed(source: bytes | str) -> Iterator[tuple[int, dict | RowError]]:
+class SourceError(Exception):
+    """The file or feed as a whole cannot be read: there are no rows to report."""
+
+
+FEED_TIMEOUT = 30  # seconds a feed's server may leave a request unanswered
+FEED_MAX_BYTES = 50 * 1024 * 1024
+
+
+def fetch_feed(url: str) -> bytes:
+    """A feed's bytes from an http(s) URL, or SourceError.
+
+    feedparser would fetch it too, but without a timeout: a server that
+    accepts the connection and never answers held the import forever.
+    """
+    request = urllib.request.Request(url, headers={"User-Agent": "newsboard-import"})
+    try:
+        with urllib.request.urlopen(
+            request, timeout=FEED_TIMEOUT
+        ) as response:  # the caller passes http(s) URLs only
+            data = response.read(FEED_MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:  # URLError, HTTPError, timeouts; a malformed URL
+        raise SourceError("피드를 가져올 수 없습니다. 주소와 연결을 확인해 주세요.") from exc
+    if len(data) > FEED_MAX_BYTES:
+        raise SourceError(f"피드가 {FEED_MAX_BYTES // 1024 // 1024}MB보다 커서 읽지 않았습니다.")
+    return data
+
+
+def read_feed(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
+    """The entries of an RSS 2.0 or Atom document, as rows; SourceError if it is neither."""
     import feedparser
 
-    feed = feedparser.parse(source)
+    # A file-like object, never the bytes themselves: given bytes or a string,
+    # feedparser first tries them as a URL or a file name, so a "feed" whose
+    # content was /dev/zero or a server path read that file.
+    feed = feedparser.parse(io.BytesIO(data))
     if feed.bozo and not feed.entries:
-        if isinstance(feed.get("bozo_exception"), OSError):  # URLError and the like
-            yield 0, RowError("피드를 가져올 수 없습니다. 주소와 연결을 확인해 주세요")
-        else:
-            yield 0, RowError("피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다")
-        return
+        raise SourceError("피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다.")
+    return _feed_rows(feed)
+
+
+def _feed_rows(feed) -> Iterator[tuple[int, dict | RowError]]:
     outlet = feed.feed.get("title", "")
     for entry_no, entry in enumerate(feed.entries, start=1):
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")

@@ -261,6 +261,16 @@ def test_the_admin_import_page_runs_the_same_import(editor_client, db):
     assert Post.objects.get().title == "올린 글"
 
 
+def test_the_admin_import_page_says_when_a_file_is_not_a_feed(editor_client, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("news.xml", b"/dev/zero", content_type="text/xml")
+    response = editor_client.post("/admin/articles/post/import/", {"file": upload, "format": ""})
+    assert response.status_code == 200
+    assert "피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다." in response.content.decode()
+    assert not Post.objects.exists()
+
+
 def test_the_import_page_needs_the_right_to_add_authors(editor_client, django_user_model):
     from django.contrib.auth.models import Permission
 

@@ -200,12 +200,38 @@ def test_a_byte_order_mark_does_not_cost_the_first_row(db, tmp_path):
     assert "새 글 1" in out and not err
 
 
-def test_a_file_that_is_not_a_feed_is_reported_in_korean(db, tmp_path):
+def test_a_file_that_is_not_a_feed_fails_the_command_in_korean(db, tmp_path):
+    # Not a bad row: a scheduled import must not record it as a success.
     path = tmp_path / "page.xml"
     path.write_text("<html><body>뉴스가 아닙니다</p></html")
-    out, err = run(path, "--format", "feed")
-    assert "피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다" in err
-    assert "새 글 0" in out and board() == []
+    with pytest.raises(CommandError, match="피드를 읽을 수 없습니다") as error:
+        run(path, "--format", "feed")
+    assert error.value.returncode == 1 and board() == []
+
+
+def test_a_feed_file_is_read_as_a_feed_never_as_the_name_of_another_file(db, tmp_path):
+    # feedparser takes a string or bytes for a file name or a URL first: a
+    # "feed" holding a server path read that file (/dev/zero: all the memory).
+    path = tmp_path / "innocent.xml"
+    path.write_text(str(DATA / "feed.xml"))
+    with pytest.raises(CommandError, match="피드를 읽을 수 없습니다"):
+        run(path, "--format", "feed")
+    assert board() == []
+
+
+def test_a_feed_server_that_never_answers_fails_the_import(db, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setattr(importing, "FEED_TIMEOUT", 0.5)
+    with socket.socket() as server:  # accepts connections (the backlog), never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/rss"
+        started = time.monotonic()
+        with pytest.raises(CommandError, match="피드를 가져올 수 없습니다") as error:
+            run(url, "--format", "feed")
+    assert time.monotonic() - started < 10 and error.value.returncode == 1
 
 
 def test_a_feed_entry_with_an_impossible_date_is_reported_not_fatal(db, tmp_path):

@@ -30,14 +30,20 @@ class Command(BaseCommand):
         if batch < 1 or workers < 1:
             raise CommandError("--batch와 --workers는 1 이상이어야 합니다.")
         fmt = format or importing.guess_format(path)
-        if fmt == "feed" and path.startswith(("http://", "https://")):
-            source = path
-        else:
-            try:
-                source = Path(path).read_bytes()
-            except OSError as exc:
-                raise CommandError(f"파일을 읽을 수 없습니다: {path} ({exc.strerror})") from None
-        rows = list(importing.READERS[fmt](source))
+        try:
+            if fmt == "feed" and path.startswith(("http://", "https://")):
+                data = importing.fetch_feed(path)
+            else:
+                try:
+                    data = Path(path).read_bytes()
+                except OSError as exc:
+                    raise CommandError(
+                        f"파일을 읽을 수 없습니다: {path} ({exc.strerror})"
+                    ) from None
+            rows = list(importing.READERS[fmt](data))
+        except importing.SourceError as exc:
+            # Not a bad row but nothing to import: a scheduled import must fail.
+            raise CommandError(f"{path}: {exc}", returncode=1) from None
         tqdm.monitor_interval = 0  # no thread: rows are checked in forked processes
         with tqdm(
             total=len(rows), unit="rows", disable=options["verbosity"] < 1 or len(rows) < 2_000
