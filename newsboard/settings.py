@@ -22,8 +22,23 @@ def envbool(name: str, default: bool = False) -> bool:
 
 
 def envint(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from None
 
 
 def envlist(name: str, default: list[str]) -> list[str]:
@@ -104,18 +119,30 @@ TEMPLATES = [
 ]
 
 # SQLite is the embedded default, so a new user needs no server;
-# DATABASE_URL=postgres://… switches to PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+# DATABASE_URL=postgres://… switches to PostgreSQL. Production names its
+# database: a missing or misspelt variable must not quietly start on a new,
+# empty SQLite file (an explicit sqlite:///… is an operator's choice).
+database_url = os.environ.get("DATABASE_URL", "").strip()
+if not database_url and not DEBUG:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set (postgres://user@host:5432/name), or DEBUG=1 for development."
     )
+
+
+def _database(url: str, name: str) -> dict:
+    try:
+        return dj_database_url.parse(
+            url, conn_max_age=envint("CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError as exc:  # an unknown scheme, a port that is not a number
+        raise ImproperlyConfigured(f"{name} cannot be read: {exc}") from None
+
+
+DATABASES = {
+    "default": _database(database_url or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", "DATABASE_URL")
 }
 if replica_url := os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(
-        replica_url, conn_max_age=envint("CONN_MAX_AGE", 60), conn_health_checks=True
-    )
+    DATABASES["replica"] = _database(replica_url, "DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["newsboard.routers.PrimaryReplicaRouter"]
 DATABASES["default"]["TEST"] = {
@@ -161,7 +188,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -182,8 +209,10 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
-if proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER"):  # e.g. X-Forwarded-Proto
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+if proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
+    # The header's name (X-Forwarded-Proto), or Django's (HTTP_X_FORWARDED_PROTO).
+    header = proxy_header.upper().replace("-", "_").removeprefix("HTTP_")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + header, "https")
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -212,7 +241,7 @@ AXES_COOLOFF_MESSAGE = "로그인에 여러 번 실패해 잠시 잠겼습니다
 PROXY_COUNT = envint("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "newsboard.clientip.client_ip"
 AXES_VERBOSE = False
-ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+ADMIN_URL = (os.environ.get("ADMIN_URL", "").strip().strip("/") or "admin") + "/"
 
 # --- cache ------------------------------------------------------------------------
 # Redis when REDIS_URL is set (shared by every app server); otherwise memory in
@@ -228,12 +257,23 @@ if redis_url := os.environ.get("REDIS_URL"):
         }
     }
 
+# One line per record with its time, level and logger, so that errors can be
+# told from 404s. Requests with a Host not in ALLOWED_HOSTS (scanners) are
+# answered 400 and not logged: a traceback each would bury everything else.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }
 
 # The board: rows per page, and how far a total is counted before it is
@@ -243,10 +283,10 @@ BOARD_COUNT_LIMIT = envint("BOARD_COUNT_LIMIT", 10_000)
 # How stale (seconds) a process's reading of the board revision may be when a
 # reader without a session asks for a page: an edit reaches every reader
 # within this time, and a page-cache hit within it needs no database query.
-BOARD_REVISION_MAX_AGE = float(os.environ.get("BOARD_REVISION_MAX_AGE") or 1)
+BOARD_REVISION_MAX_AGE = envfloat("BOARD_REVISION_MAX_AGE", 1)
 # Seconds a request's search queries may run (PostgreSQL) before the reader is
 # asked to narrow the search instead.
-SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT") or 2)
+SEARCH_TIMEOUT = envfloat("SEARCH_TIMEOUT", 2)
 # Rows one upload on the admin's import page may hold: it runs inside the
 # request, which gunicorn ends after GUNICORN_TIMEOUT (30 s). Larger files go
 # through `manage.py import_posts`, which has no such limit.

@@ -6,8 +6,23 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsboard.settings")
 
+
+def _check_static_files() -> None:
+    """Hashed static names come from collectstatic's manifest: without it every
+    page, the error page included, fails to render."""
+    from django.conf import settings
+
+    storage = settings.STORAGES["staticfiles"]["BACKEND"]
+    if "Manifest" in storage and not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        raise ImproperlyConfigured(
+            f"static files are not collected in {settings.STATIC_ROOT}: "
+            "run manage.py collectstatic --noinput first."
+        )
+
+
 try:
     application = get_wsgi_application()
+    _check_static_files()
 except ImproperlyConfigured as exc:  # a clear line for the operator, not a traceback
     sys.stderr.write(f"newsboard cannot start: {exc}\n")
     sys.exit(1)

@@ -62,9 +62,15 @@ def numbers(response) -> list[int]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with an empty cache (board anchors are cached per revision)."""
+def _fresh_cache(settings):
+    """Each test starts with an empty cache (board anchors are cached per revision).
+
+    Always the process's memory: emptying the Redis that REDIS_URL names, in
+    an operator's shell, would empty the site's shared cache.
+    """
     from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
     from articles import pagination
     from articles.models import BoardRevision
