@@ -45,7 +45,9 @@ class BoardFeed(Feed):
 
     def subtitle(self, filterset):
         return (
-            "뉴스보드의 새 글" if not filterset.terms else self.title(filterset) + " 결과의 새 글"
+            f"{settings.SITE_NAME}의 새 글"
+            if not filterset.terms
+            else self.title(filterset) + " 결과의 새 글"
         )
 
     def link(self, filterset):
@@ -69,7 +71,7 @@ class BoardFeed(Feed):
         return timezone.localtime(post.published_at)  # written with +09:00
 
     def item_updateddate(self, post):
-        return timezone.localtime(post.updated_at)
+        return timezone.localtime(post.modified_at)  # never before <published>
 
     def item_author_name(self, post):
         return post.author.name

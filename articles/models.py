@@ -180,6 +180,13 @@ class Post(models.Model):
         return f"{base}{self.number}/"
 
     @property
+    def modified_at(self):
+        """When the post last changed for readers and crawlers (sitemap, feed,
+        JSON-LD). A scheduled post is saved before it comes due: for them it
+        appears, and so changes, when it does."""
+        return max(self.updated_at, self.published_at)
+
+    @property
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -133,27 +133,58 @@ def board(request):
     return not_kept(response) if status == 503 else response
 
 
-_FIRST_IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
+_IMAGE = re.compile(r"<img\s[^>]*>")  # sanitised HTML: ">" inside an attribute is "&gt;"
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')  # and every value is double-quoted
+_PIXELS = re.compile(r"\s*([0-9]+)(?:px)?\s*")
+# Smaller than this, an image is a tracking pixel, an icon or a bullet; Facebook
+# refuses og:images under 200×200 px and would show a card without a picture.
+PREVIEW_IMAGE_MIN_SIZE = 200
 
 
-def _link_preview(request, post, body, summary) -> dict:
+def _preview_image(body) -> str | None:
+    """The first body image big enough for a link card, or None.
+
+    An image without width and height is taken (most news images have
+    none); one declared smaller than PREVIEW_IMAGE_MIN_SIZE on either side is
+    not. http:// images pass the sanitiser and are kept: crawlers fetch
+    og:image themselves, so no mixed-content rule applies to the card.
+    """
+    for tag in _IMAGE.finditer(body.html if body else ""):
+        attributes = dict(_ATTRIBUTE.findall(tag[0]))
+        src = html.unescape(attributes.get("src", ""))
+        if not src.startswith(("https://", "http://")):
+            continue
+        sizes = (_PIXELS.fullmatch(attributes.get(side, "")) for side in ("width", "height"))
+        if any(size and int(size[1]) < PREVIEW_IMAGE_MIN_SIZE for size in sizes):
+            continue
+        return src
+    return None
+
+
+def _description(post, body) -> str:
+    """The article's lead; for a body without text (a board row, photos only),
+    who published it, when and the title, as a news site's card reads."""
+    summary = summarize(body.text) if body else ""
+    if summary:
+        return summary
+    day = timezone.localtime(post.published_at).strftime("%Y.%m.%d")
+    return summarize(f"{post.source_name or post.author.name} · {day} · {post.title}")
+
+
+def _link_preview(request, post, body, description) -> dict:
     """Open Graph, Twitter card and JSON-LD NewsArticle for an article page."""
     url = request.build_absolute_uri(post.get_absolute_url())
-    found = _FIRST_IMAGE.search(body.html) if body else None
-    image = (
-        html.unescape(found.group(1))
-        if found
-        else request.build_absolute_uri(static("og-default.png"))
-    )
+    own_image = _preview_image(body)
+    image = own_image or request.build_absolute_uri(static("og-default.png"))
     published = timezone.localtime(post.published_at).isoformat()
     publisher = {"@type": "Organization", "name": settings.SITE_NAME}
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": post.title[:110],
-        "description": summary,
+        "description": description,
         "datePublished": published,
-        "dateModified": timezone.localtime(post.updated_at).isoformat(),
+        "dateModified": timezone.localtime(post.modified_at).isoformat(),
         "author": {"@type": "Person" if body and body.reporter else "Organization",
                    "name": (body.reporter if body and body.reporter else post.author.name)},
         "publisher": publisher,
@@ -168,9 +199,10 @@ def _link_preview(request, post, body, summary) -> dict:
     return {
         "canonical_url": url,
         "og_image": image,
+        # The default image is a plain panel: shown large, it is a blank banner.
+        "twitter_card": "summary_large_image" if own_image else "summary",
         "published_iso": published,
         "json_ld": mark_safe(json_ld),
-        "site_name": settings.SITE_NAME,
     }
 
 
@@ -210,7 +242,7 @@ def post_detail(request, number: int):
         page, notices, newer, older, slow = _too_slow(filterset), [], None, None, True
         messages = [*filterset.input_messages(), page.message]
     body = getattr(post, "body", None)
-    summary = summarize(body.text) if body else ""
+    description = _description(post, body)
     response = render(
         request,
         "articles/post_detail.html",
@@ -218,8 +250,8 @@ def post_detail(request, number: int):
             **_board_context(filterset, page, notices),
             "post": post,
             "body": body,
-            "summary": summary,
-            **_link_preview(request, post, body, summary),
+            "description": description,
+            **_link_preview(request, post, body, description),
             "newer": newer,
             "older": older,
             "list_url": page.url(page.number),
@@ -227,6 +259,15 @@ def post_detail(request, number: int):
         },
     )
     return not_kept(response) if slow else response
+
+
+@public_page
+def post_number_padded(request, number: str):
+    """/posts/046206/ is /posts/46206/: one URL an article, for crawlers and
+    for counting shares. The query (a list context) is kept."""
+    url = reverse("articles:detail", kwargs={"number": int(number)})
+    query = request.GET.urlencode()  # re-encoded: a raw UTF-8 query is not a valid Location
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 @public_page

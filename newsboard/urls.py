@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = admin.site.site_title = "뉴스보드 관리"
+admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} 관리"
 
 urlpatterns = [
     # the admin, under a configurable prefix (ADMIN_URL)

@@ -23,6 +23,18 @@ def test_the_feed_has_the_newest_50_public_posts_in_order(client, make_post):
     assert feed.entries[0].link == f"http://testserver{posts[-1].get_absolute_url()}"
 
 
+def test_the_feed_is_named_after_the_site(client, make_post, settings):
+    settings.SITE_NAME = "오늘뉴스"
+    make_post(title="트럼프 관세")
+    feed = parse(client)
+    assert (feed.feed.title, feed.feed.subtitle) == ("오늘뉴스 게시판", "오늘뉴스의 새 글")
+    feed = parse(client, {"q": "트럼프"})
+    assert (feed.feed.title, feed.feed.subtitle) == (
+        "오늘뉴스: ‘트럼프’ 검색",
+        "오늘뉴스: ‘트럼프’ 검색 결과의 새 글",
+    )
+
+
 def test_the_feed_honours_the_search_and_dates(client, make_post):
     make_post(title="트럼프 관세", published_at=seoul(2025, 2, 1, 9))
     make_post(title="트럼프 회담", published_at=seoul(2025, 2, 3, 9))
@@ -72,6 +84,18 @@ def test_a_scheduled_post_enters_the_feed_exactly_when_due(client, make_post, ti
     assert [e.title for e in parse(client).entries] == ["지금 글"]
     time_machine.move_to(seoul(2025, 3, 1, 13, 0), tick=False)
     assert [e.title for e in parse(client).entries] == ["예약 글", "지금 글"]
+
+
+def test_a_scheduled_post_is_updated_no_earlier_than_it_is_published(
+    client, make_post, time_machine
+):
+    time_machine.move_to(seoul(2025, 3, 1, 12, 0), tick=False)  # saved at noon, due at one
+    make_post(title="예약 글", published_at=seoul(2025, 3, 1, 13, 0))
+    time_machine.move_to(seoul(2025, 3, 1, 14, 0), tick=False)
+    feed = parse(client)
+    (entry,) = feed.entries
+    assert entry.published == entry.updated == "2025-03-01T13:00:00+09:00"
+    assert feed.feed.updated == "2025-03-01T13:00:00+09:00"
 
 
 def test_control_characters_in_a_search_do_not_break_the_feed(client, make_post):

@@ -19,6 +19,29 @@ def test_public_pages_have_validators_and_cdn_friendly_cache_control(client, mak
     assert response["Cache-Control"] == "public, max-age=30, stale-while-revalidate=300"
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
+def test_public_pages_answer_only_get_and_head(make_post, method):
+    client = Client(enforce_csrf_checks=True)  # as a crawler's POST: no CSRF token
+    post = make_post(title="소식")
+    for url in ["/", "/?q=소식", post.get_absolute_url(), "/feed/", "/sitemap.xml",
+                "/sitemap-posts-0.xml", "/robots.txt"]:  # fmt: skip
+        response = getattr(client, method)(url)
+        assert (url, response.status_code, response.get("Allow")) == (url, 405, "GET, HEAD")
+        assert response.content == b"", url  # not the page
+    assert client.head("/").status_code == 200
+
+
+def test_a_form_that_fails_the_csrf_check_is_explained_in_korean(db):
+    response = Client(enforce_csrf_checks=True).post(
+        "/admin/login/?next=/admin/", {"username": "editor", "password": "x"}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>요청을 확인하지 못했습니다</h1>" in html
+    assert '<a class="button" href="/admin/login/?next=/admin/">페이지 다시 열기</a>' in html
+    assert "CSRF verification failed" not in html
+
+
 def test_a_query_sent_as_raw_utf8_is_not_served_its_mojibakes_page(client, make_post):
     make_post(title="본문 소식")
     mojibake = "본문".encode().decode("latin-1")  # what a raw query decodes to in WSGI

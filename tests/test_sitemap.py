@@ -61,7 +61,8 @@ def test_unknown_sections_are_404(client, db):
 def test_a_section_has_one_url(client, make_post):
     make_post()
     assert client.get("/sitemap-posts-0.xml").status_code == 200
-    assert client.get("/sitemap-posts-00.xml").status_code == 404
+    for other in ["/sitemap-posts-00.xml", "/sitemap-0.xml", "/sitemap-news-0.xml"]:
+        assert client.get(other).status_code == 404, other
 
 
 def test_robots_keep_crawlers_out_of_lists_with_a_query_and_the_admin(client, db):
@@ -91,3 +92,16 @@ def test_a_scheduled_post_enters_the_sitemap_exactly_when_due(client, make_post,
     assert listed() == [f"http://testserver{now.get_absolute_url()}"]
     time_machine.move_to(seoul(2025, 3, 1, 13, 0), tick=False)
     assert listed() == [f"http://testserver{p.get_absolute_url()}" for p in (now, later)]
+
+
+def test_a_scheduled_post_is_modified_when_it_comes_due(client, make_post, time_machine):
+    # Saved the evening before it is due: to a crawler it changes when it appears.
+    time_machine.move_to(seoul(2025, 2, 28, 20, 0), tick=False)
+    make_post(published_at=seoul(2025, 2, 28, 9, 0))
+    make_post(published_at=seoul(2025, 3, 1, 9, 0))
+    time_machine.move_to(seoul(2025, 3, 1, 10, 0), tick=False)
+    index = xml(client, "/sitemap.xml")
+    assert index.findtext("s:sitemap/s:lastmod", namespaces=NS) == "2025-03-01T09:00:00+09:00"
+    section = xml(client, "/sitemap-posts-0.xml")
+    lastmods = [u.findtext("s:lastmod", namespaces=NS) for u in section.findall("s:url", NS)]
+    assert lastmods == ["2025-02-28", "2025-03-01"]

@@ -101,6 +101,34 @@ def test_unknown_hidden_draft_and_future_posts_are_404(client, make_post, time_m
         assert "페이지를 찾을 수 없습니다" in response.content.decode()
 
 
+def test_a_number_with_leading_zeros_redirects_to_the_articles_one_url(client, make_post):
+    post = make_post(number=46206)
+    response = client.get("/posts/046206/", {"q": "관세", "page": "2"})
+    assert response.status_code == 301
+    assert response["Location"] == "/posts/46206/?q=%EA%B4%80%EC%84%B8&page=2"
+    assert client.get("/posts/0046206/")["Location"] == post.get_absolute_url()
+    assert client.get("/posts/00/").status_code == 404
+
+
+def test_pages_carry_the_sites_name(client, make_post, settings):
+    settings.SITE_NAME = "오늘뉴스"
+    post = make_post(title="첫 기사")
+    article = client.get(post.get_absolute_url()).content.decode()
+    assert "<title>첫 기사 - 오늘뉴스</title>" in article
+    assert '<a class="site-name" href="/">오늘뉴스</a>' in article
+    assert "<p>오늘뉴스 · 뉴스 모아보기 게시판</p>" in article
+    board = client.get("/").content.decode()
+    assert "<title>오늘뉴스</title>" in board
+    assert '<h1 class="visually-hidden">오늘뉴스 게시판</h1>' in board
+    assert '<meta name="description" content="오늘뉴스: 한국 뉴스 모아보기 게시판">' in board
+    found = client.get("/", {"q": "기사"}).content.decode()
+    assert "<title>‘기사’ 검색 결과 - 오늘뉴스</title>" in found
+    missing = client.get("/posts/999999/").content.decode()
+    assert '<a class="site-name" href="/">오늘뉴스</a>' in missing
+    assert "<title>페이지를 찾을 수 없습니다 - 오늘뉴스</title>" in missing
+    assert "뉴스보드" not in board + article + found + missing
+
+
 def test_the_body_is_sanitised(client, make_post):
     post = make_post(
         body_html='<p onclick="x()">본문</p><script>alert(1)</script><a href="javascript:x">링크</a>'
