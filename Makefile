@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-export DEBUG ?= 1
+# Development settings for run and test, even in a shell that exported
+# DEBUG=0 for a deploy; bench and loadtest set DEBUG=0 themselves.
+export DEBUG := 1
 
 .PHONY: run test lint format bench loadtest clean
 

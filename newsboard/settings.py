@@ -132,11 +132,16 @@ if not database_url and not DEBUG:
 
 def _database(url: str, name: str) -> dict:
     try:
-        return dj_database_url.parse(
+        database = dj_database_url.parse(
             url, conn_max_age=envint("CONN_MAX_AGE", 60), conn_health_checks=True
         )
     except ValueError as exc:  # an unknown scheme, a port that is not a number
         raise ImproperlyConfigured(f"{name} cannot be read: {exc}") from None
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # A server that accepts the connection and never answers (hung, or a
+        # black-holed replica) held each request until gunicorn killed it.
+        database.setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+    return database
 
 
 DATABASES = {

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles import importing
+from articles import importing, services
 from articles.models import Post
 
 DATA = Path(__file__).parent / "data"
@@ -428,3 +428,12 @@ def test_two_imports_of_the_same_feed_at_once_write_each_post_once(monkeypatch):
     second.join()
     assert (reports["first"].created, reports["second"].unchanged) == (3, 3)
     assert Post.objects.count() == 3
+
+
+@pytest.mark.parametrize("where", ["missing/board.jsonl", "."])
+def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(db, tmp_path, where):
+    services.post_create(title="내보낼 글", author="KBS")
+    target = tmp_path / where
+    with pytest.raises(CommandError, match="파일에 쓸 수 없습니다"):
+        call_command("export_posts", output=str(target), stderr=io.StringIO())
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

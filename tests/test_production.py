@@ -341,3 +341,22 @@ def test_gunicorn_serves_the_board_and_logs_each_request_with_its_duration(tmp_p
     lines = log.read_text().splitlines()
     assert any(re.search(r'"GET / HTTP/1\.1" 200 \d+ \d+us', line) for line in lines), lines[-5:]
     assert "Booting worker" in log.read_text()
+
+
+def test_a_database_server_that_never_answers_fails_the_connection_in_time():
+    import socket
+
+    with socket.socket() as server:  # accepts connections (the backlog), never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        env = {
+            **PRODUCTION,
+            "DATABASE_URL": f"postgres://newsboard@127.0.0.1:{port}/newsboard",
+            "DB_POOL": "0",
+            "DB_CONNECT_TIMEOUT": "1",
+        }
+        code = "from django.db import connection; connection.ensure_connection()"
+        result = manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.returncode == 1
+    assert "timeout expired" in result.stderr, result.stderr[-500:]
