@@ -86,7 +86,7 @@ def main():
     from django.test import Client, RequestFactory
     from django.utils import timezone
 
-    from articles import views
+    from articles import generator, views
     from articles.filters import seoul_midnight
     from articles.models import Post
     from articles.pagination import board_state, paginate
@@ -186,6 +186,7 @@ def main():
         ("absent", "뷁햏"),
         ("two terms", "트럼프 관세"),
         ("two common terms", "삼성전자 반도체"),
+        ("word of 2020–2022 only", generator.ERA_WORD),
     ]
     public = Post.objects.published().select_related("author")
 
@@ -236,6 +237,7 @@ def main():
         ("rare", "쯔양"),
         ("3-syllable", "트럼프"),
         ("two common terms", "삼성전자 반도체"),
+        ("2020–2022 only", generator.ERA_WORD),
     ):
         # the board view's own queryset and plan (its page's rows)
         filterset = views._board(RequestFactory().get("/", {"q": q, "field": "title_body"}))
