@@ -273,17 +273,19 @@ def post_number_padded(request, number: str):
 @public_page
 def robots_txt(request):
     """Crawlers: articles yes, even opened from a search (a shared link must
-    unfurl; the page names its canonical URL); lists with a query (searches,
-    dates, pages: the sitemap lists every article), the feed and the admin no."""
+    unfurl; the page names its canonical URL), and the board's feed (feed
+    readers and search engines' feed submission, Naver's among them, honour
+    robots.txt); lists and feeds with a query (searches, dates, pages: the
+    sitemap lists every article) and the admin no."""
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
         # Not "/?": some parsers (Python's among them) read it as "/".
         *(
-            f"Disallow: /?{name}="
+            f"Disallow: {path}?{name}="
+            for path in ("/", "/feed/")
             for name in ("q", "field", "date_from", "date_to", "page", "from")
         ),
-        "Disallow: /feed/",
         f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

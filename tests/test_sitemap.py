@@ -65,15 +65,15 @@ def test_a_section_has_one_url(client, make_post):
         assert client.get(other).status_code == 404, other
 
 
-def test_robots_keep_crawlers_out_of_lists_with_a_query_and_the_admin(client, db):
+def test_robots_keep_crawlers_out_of_lists_and_feeds_with_a_query_and_the_admin(client, db):
     from urllib.robotparser import RobotFileParser
 
     text = client.get("/robots.txt").content.decode()
     robots = RobotFileParser()
     robots.parse(text.splitlines())
     robots.modified()  # can_fetch() refuses everything until the rules have a time
-    allowed = ["/", "/posts/46181/", "/posts/46181/?q=관세&page=2", "/sitemap.xml"]
-    refused = ["/?q=관세", "/?page=3", "/?date_from=2025-02-01", "/feed/", "/admin/"]
+    allowed = ["/", "/posts/46181/", "/posts/46181/?q=관세&page=2", "/sitemap.xml", "/feed/"]
+    refused = ["/?q=관세", "/?page=3", "/?date_from=2025-02-01", "/feed/?q=관세", "/admin/"]
     assert [url for url in allowed if not robots.can_fetch("Twitterbot", url)] == []
     assert [url for url in refused if robots.can_fetch("Twitterbot", url)] == []
     assert "Sitemap: http://testserver/sitemap.xml" in text
