@@ -1,7 +1,8 @@
 """gunicorn settings for newsboard: `gunicorn newsboard.wsgi` reads this file.
 
-Every value can be overridden with GUNICORN_* environment variables or on the
-command line.
+The values below read from GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_TIMEOUT,
+GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_MAX_REQUESTS and FORWARDED_ALLOW_IPS; any
+value can also be given on the command line.
 """
 
 import multiprocessing
@@ -9,7 +10,7 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, one per core plus one: the app is CPU-bound and its database
-# calls are short. Each worker keeps its own database connection.
+# calls are short. Each worker keeps its own connections (psycopg's pool).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))

@@ -25,4 +25,6 @@ try:
     _check_static_files()
 except ImproperlyConfigured as exc:  # a clear line for the operator, not a traceback
     sys.stderr.write(f"newsboard cannot start: {exc}\n")
-    sys.exit(1)
+    # 3 is gunicorn's "worker failed to boot": its master then stops too,
+    # instead of booting workers that fail the same way forever.
+    sys.exit(3)

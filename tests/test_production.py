@@ -70,16 +70,18 @@ def test_settings_read_as_an_operator_would_write_them():
     assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https') admin/", result.stderr
 
 
-def test_the_app_server_refuses_to_start_without_collected_static_files(tmp_path):
-    # Every page, the error page too, would fail on the missing manifest.
-    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path)}
+def test_gunicorn_refuses_to_start_without_collected_static_files(tmp_path):
+    # Every page, the error page too, would fail on the missing manifest; and
+    # a worker that cannot boot must stop gunicorn, not be booted again forever.
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path), "GUNICORN_BIND": "127.0.0.1:0"}
     clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL")}
     result = subprocess.run(
-        [sys.executable, "-c", "import newsboard.wsgi"], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "gunicorn", "newsboard.wsgi"], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 1
-    assert result.stderr.startswith("newsboard cannot start: static files are not collected")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Worker failed to boot" in output, output[-2000:]
+    assert "newsboard cannot start: static files are not collected" in output
 
 
 @pytest.fixture
@@ -360,3 +362,14 @@ def test_a_database_server_that_never_answers_fails_the_connection_in_time():
         result = manage("shell", "-v", "0", "-c", code, env=env)
     assert result.returncode == 1
     assert "timeout expired" in result.stderr, result.stderr[-500:]
+
+
+def test_requests_for_another_host_are_refused_without_a_traceback_in_the_log():
+    # Scanners send any Host: a traceback each would bury the errors that matter.
+    code = (
+        "from django.test import Client; "
+        "print(Client().get('/', HTTP_HOST='evil.example', secure=True).status_code)"
+    )
+    result = manage("shell", "-v", "0", "-c", code, env=PRODUCTION)
+    assert result.stdout.strip() == "400", result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "DisallowedHost" not in result.stdout
