@@ -57,7 +57,13 @@ class BoardFeed(Feed):
         return with_query(reverse("articles:feed"), filterset.params())
 
     def items(self, filterset):
-        return filterset.newest_first()[:FEED_SIZE]
+        if filterset.is_active:  # a search or a period: in the list's own order
+            return filterset.newest_first()[:FEED_SIZE]
+        # The whole board: the newest published first (post_published_at). A
+        # scheduled post keeps the number it was saved with and comes due
+        # after newer numbers: by number, it missed the feed once FEED_SIZE
+        # posts had followed it overnight.
+        return filterset.qs.order_by("-published_at", "-number")[:FEED_SIZE]
 
     def item_title(self, post):
         return post.title

@@ -125,3 +125,18 @@ def test_noncharacters_in_a_post_or_a_search_do_not_break_the_feed(client, make_
         root = ElementTree.fromstring(response.content)  # well-formed, or this raises
         titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
         assert "비문자  제목" in titles
+
+
+def test_a_post_scheduled_overnight_enters_the_feed_when_due_after_newer_numbers(
+    client, make_post, time_machine
+):
+    from articles.feeds import FEED_SIZE
+
+    time_machine.move_to(seoul(2025, 3, 1, 22, 0), tick=False)
+    make_post(title="아침 예약 글", published_at=seoul(2025, 3, 2, 9, 0))
+    for minute in range(FEED_SIZE + 10):  # published overnight, with higher numbers
+        make_post(title=f"밤 소식 {minute}", published_at=seoul(2025, 3, 1, 23, minute % 60))
+    time_machine.move_to(seoul(2025, 3, 2, 9, 0, 1), tick=False)
+    entries = parse(client).entries
+    assert len(entries) == FEED_SIZE
+    assert entries[0].title == "아침 예약 글"
