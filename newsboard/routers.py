@@ -1,11 +1,23 @@
 """Reads to a replica when DATABASE_REPLICA_URL is set; writes, and every read after
-a write in the same request, to the primary (so a reader sees their own change)."""
+a write in the same request, to the primary (so a reader sees their own change).
+
+A replica that cannot be reached is left alone for REPLICA_RETRY seconds: reads
+go to the primary meanwhile, rather than every page answering 503 while the
+primary (and /healthz, which asks it) is fine.
+"""
+
+import logging
+import time
 
 from asgiref.local import Local
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
+REPLICA_RETRY = 30  # seconds
+
+logger = logging.getLogger(__name__)
 _request = Local()
+_replica_down_until = 0.0  # per process, as connections are
 
 
 class PrimaryReplicaRouter:
@@ -13,6 +25,7 @@ class PrimaryReplicaRouter:
         if (
             "replica" in settings.DATABASES
             and not getattr(_request, "wrote", False)
+            and not getattr(_request, "replica_down", False)
             # inside a transaction (imports, services) reads must see its writes
             and not connections["default"].in_atomic_block
         ):
@@ -30,12 +43,33 @@ class PrimaryReplicaRouter:
         return db == "default"
 
 
+def _replica_down() -> bool:
+    """Whether this request should read from the primary: the replica could not
+    be reached just now, or within the last REPLICA_RETRY seconds. Connecting
+    is a no-op while connected; a connection lost mid-request fails that
+    request and is closed after it, so the next one reconnects here."""
+    global _replica_down_until
+    if "replica" not in settings.DATABASES:
+        return False
+    if time.monotonic() < _replica_down_until:
+        return True
+    try:
+        connections["replica"].ensure_connection()
+    except DatabaseError as error:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY
+        logger.warning("replica unreachable, reading from the primary for %s s: %s",
+                       REPLICA_RETRY, error)  # fmt: skip
+        return True
+    return False
+
+
 def new_request() -> None:
     _request.wrote = False
+    _request.replica_down = _replica_down()
 
 
 class ReplicaRequestMiddleware:
-    """Each request starts reading from the replica again."""
+    """Each request starts reading from the replica again (if it answers)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -236,15 +236,17 @@ def test_the_site_still_answers_when_redis_is_down(client, make_post, settings):
     assert client.get("/", {"q": "레디스"}).status_code == 200
 
 
-# The router only asks whether a "replica" alias is configured; no connection
-# to it is opened, so Django's warning about changing DATABASES does not apply.
+# The router only asks whether a "replica" alias is configured and answers (here:
+# yes, without connecting), so Django's warning about changing DATABASES does
+# not apply. An unreachable replica is the test after the next.
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 @pytest.mark.django_db(transaction=True)
-def test_the_router_reads_from_the_replica_until_the_request_writes(settings):
+def test_the_router_reads_from_the_replica_until_the_request_writes(settings, monkeypatch):
     from articles.models import Post
     from newsboard import routers
 
     settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    monkeypatch.setattr(routers, "_replica_down", lambda: False)
     router = routers.PrimaryReplicaRouter()
     routers.new_request()
     assert router.db_for_read(Post) == "replica"
@@ -374,3 +376,25 @@ def test_requests_for_another_host_are_refused_without_a_traceback_in_the_log():
     result = manage("shell", "-v", "0", "-c", code, env={**PRODUCTION, "STATIC_MANIFEST": "0"})
     assert result.stdout.strip() == "400", result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "DisallowedHost" not in result.stdout
+
+
+def test_reads_go_to_the_primary_while_the_replica_cannot_be_reached(tmp_path):
+    db = tmp_path / "primary.sqlite3"
+    env = {
+        **PRODUCTION,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_REPLICA_URL": "postgres://reader@127.0.0.1:1/newsboard",  # nothing listens
+        "STATIC_MANIFEST": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    code = (
+        "from articles import services; from django.test import Client; "
+        "services.post_create(title='복제 서버 없이', author='KBS'); "
+        "response = Client().get('/'); "
+        "print(response.status_code, '복제 서버 없이' in response.content.decode())"
+    )
+    result = manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "200 True", result.stderr[-2000:]
+    assert "replica unreachable, reading from the primary" in result.stdout + result.stderr
