@@ -265,48 +265,58 @@ class _PostgresIndex:
         million posts since then, past the time limit.
 
         Most such words are spread over the board: one is among the newest
-        NEWEST_FIRST_SPAN numbers, found by checking those rows newest first,
-        which stops at the first match (the walk from the top is short then).
+        NEWEST_FIRST_SPAN rows, found by checking them newest first, which
+        stops at the first match (the walk from the top is short then).
         Otherwise the newest match is found by galloping down in wider
-        ranges, each asking the GIN index and the number index together (a
-        BitmapAnd), whose cost follows the matches' posting lists and the
-        range's rows, never the bodies. Reading those posting lists costs tens
-        of milliseconds for a word in a third of the posts, which is why it
-        is not the first step.
+        ranges of numbers below those rows, each asking the GIN index and the
+        number index together (bitmaps only: a BitmapAnd), whose cost follows
+        the matches' posting lists and the range's rows, never the bodies.
+        Reading those posting lists costs tens of milliseconds for a word in
+        a third of the posts, which is why it is not the first step.
         """
         with bounded(using), connections[using].cursor() as cursor:
             # One round trip: this runs before every walk (a few ms in all
-            # when each step was its own statement).
+            # when each step was its own statement). Counted in rows, not
+            # numbers: one post given a far higher number (2000000000, by
+            # hand) must not leave the newest numbers empty for every word.
             cursor.execute(
                 "SELECT current_setting('enable_bitmapscan'), current_setting('enable_indexscan'),"
-                f" (SELECT max(number) FROM {TABLE}),"
-                " set_config('enable_bitmapscan', 'off', true)"  # row by row, newest first
+                " current_setting('enable_seqscan'),"
+                f" (SELECT number FROM {TABLE} ORDER BY number DESC OFFSET %s LIMIT 1),"
+                " set_config('enable_bitmapscan', 'off', true)",  # row by row, newest first
+                [NEWEST_FIRST_SPAN],
             )
-            bitmapscan, indexscan, top, _ = cursor.fetchone()
-            newest, recent = None, True  # an empty board has nothing to look for
-            if top is not None:
-                cursor.execute(
-                    f"SELECT 1 FROM {TABLE} WHERE number > %s AND tokens @@ %s::tsquery"
-                    " ORDER BY number DESC LIMIT 1",
-                    [top - NEWEST_FIRST_SPAN, match],
-                )
-                recent = cursor.fetchone() is not None
-            if not recent:
+            bitmapscan, indexscan, seqscan, floor, _ = cursor.fetchone()
+            cursor.execute(
+                f"SELECT 1 FROM {TABLE} WHERE number > %s AND tokens @@ %s::tsquery"
+                " ORDER BY number DESC LIMIT 1",
+                [floor or 0, match],
+            )
+            newest = None
+            if floor is not None and cursor.fetchone() is None:
                 # Now bitmaps only: a backward scan of the number index,
-                # checking each row's tokens, is the walk itself.
-                _set_local(cursor, enable_bitmapscan="on", enable_indexscan="off")
+                # checking each row's tokens, is the walk itself, and a
+                # sequential scan reads every row's tokens.
+                _set_local(
+                    cursor, enable_bitmapscan="on", enable_indexscan="off", enable_seqscan="off"
+                )
                 span = NEWEST_FIRST_SPAN * NEWEST_GALLOP
                 while True:
                     cursor.execute(
                         f"SELECT max(number) FROM {TABLE}"
                         " WHERE tokens @@ %s::tsquery AND number > %s",
-                        [match, top - span],
+                        [match, floor - span],
                     )
                     newest = cursor.fetchone()[0]
-                    if newest is not None or span >= top:
+                    if newest is not None or span >= floor:
                         break
                     span *= NEWEST_GALLOP
-            _set_local(cursor, enable_bitmapscan=bitmapscan, enable_indexscan=indexscan)
+            _set_local(
+                cursor,
+                enable_bitmapscan=bitmapscan,
+                enable_indexscan=indexscan,
+                enable_seqscan=seqscan,
+            )
             return newest
 
     def each_row(self, table: str, match: str, candidates: list[int]):
@@ -568,8 +578,8 @@ def walk_newest_first(using: str) -> None:
 PROBE_LIMIT = 10_000  # up to this many matches, fetch them by id
 VERIFY_LIMIT = 1_000  # more than this: count this many known matches for "N건 이상"
 DENSE_SHARE = 0.05  # a word in this share of posts is probed by reading rows in order
-NEWEST_FIRST_SPAN = 2_000  # numbers below the top where the newest match is looked for first
-NEWEST_GALLOP = 8  # and then in ranges this many times wider
+NEWEST_FIRST_SPAN = 2_000  # newest rows where a match is looked for first
+NEWEST_GALLOP = 8  # then ranges of numbers below them, this many times wider each time
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,16 @@ def test_a_search_whose_matches_are_all_old_starts_at_the_newest_one(
     ][20:40]
 
 
+def test_one_far_higher_number_does_not_send_spread_words_galloping(board, monkeypatch):
+    # Given by hand (the admin takes any free number): the newest 16 numbers
+    # now hold that one post, but the newest 16 rows hold the word.
+    monkeypatch.setattr(search, "NEWEST_FIRST_SPAN", 16)
+    services.post_create(title="번호가 아주 큰 글", author="테스트뉴스", number=2_000_000_000)
+    index = search._PostgresIndex()
+    match = index.match([search._plan("반도체")], "title_body")
+    assert index.newest("default", match) is None  # the walk starts at the top, as it should
+
+
 @pytest.fixture
 def slow_lists(board):
     """Make every list query of the board (not the index probe) first wait
