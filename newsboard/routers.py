@@ -25,9 +25,9 @@ class PrimaryReplicaRouter:
         if (
             "replica" in settings.DATABASES
             and not getattr(_request, "wrote", False)
-            and not getattr(_request, "replica_down", False)
             # inside a transaction (imports, services) reads must see its writes
             and not connections["default"].in_atomic_block
+            and not _replica_down_for_request()
         ):
             return "replica"
         return "default"
@@ -63,9 +63,18 @@ def _replica_down() -> bool:
     return False
 
 
+def _replica_down_for_request() -> bool:
+    """_replica_down(), asked on a request's first read only: static files and
+    page-cache hits read nothing, and must not wait on the replica."""
+    down = getattr(_request, "replica_down", None)
+    if down is None:
+        down = _request.replica_down = _replica_down()
+    return down
+
+
 def new_request() -> None:
     _request.wrote = False
-    _request.replica_down = _replica_down()
+    _request.replica_down = None  # not asked yet
 
 
 class ReplicaRequestMiddleware:

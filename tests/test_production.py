@@ -259,6 +259,22 @@ def test_the_router_reads_from_the_replica_until_the_request_writes(settings, mo
     assert router.allow_migrate("replica", "articles") is False
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_replica_is_asked_about_on_a_requests_first_read_only(settings, monkeypatch):
+    # Static files and page-cache hits read nothing: they must not wait on it.
+    from articles.models import Post
+    from newsboard import routers
+
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    asked = []
+    monkeypatch.setattr(routers, "_replica_down", lambda: asked.append(1) or False)
+    routers.new_request()
+    assert asked == []
+    router = routers.PrimaryReplicaRouter()
+    assert router.db_for_read(Post) == router.db_for_read(Post) == "replica"
+    assert asked == [1]
+
+
 def test_without_a_replica_everything_uses_the_primary(db):
     from articles.models import Post
     from newsboard import routers
