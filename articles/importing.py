@@ -10,6 +10,7 @@ and an import killed halfway can simply be run again.
 
 import codecs
 import csv
+import http.client
 import io
 import json
 import time
@@ -147,7 +148,8 @@ def fetch_feed(url: str) -> bytes:
             request, timeout=FEED_TIMEOUT
         ) as response:  # the caller passes http(s) URLs only
             data = response.read(FEED_MAX_BYTES + 1)
-    except (OSError, ValueError) as exc:  # URLError, HTTPError, timeouts; a malformed URL
+    # URLError, HTTPError, timeouts; a malformed URL; a connection cut short
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise SourceError("피드를 가져올 수 없습니다. 주소와 연결을 확인해 주세요.") from exc
     if len(data) > FEED_MAX_BYTES:
         raise SourceError(f"피드가 {FEED_MAX_BYTES // 1024 // 1024}MB보다 커서 읽지 않았습니다.")

@@ -21,7 +21,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_URL = urlunsplit(
-    urlsplit(SERVER)._replace(path="/" + os.environ.get("BENCH_DB", "newsboard_bench"))
+    # make bench's database (bench/run.py names it by the generator's version)
+    urlsplit(SERVER)._replace(path="/" + os.environ.get("BENCH_DB", "newsboard_bench_v2"))
 )
 PORT = 8777
 DURATION = int(os.environ.get("LOADTEST_SECONDS", "60"))

@@ -35,8 +35,15 @@ def envint(name: str, default: int) -> int:
     return _envnumber(name, default, int, "a whole number")
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds < 86_400:  # nan and inf fail too
+        raise ValueError(value)
+    return seconds
+
+
 def envfloat(name: str, default: float) -> float:
-    return _envnumber(name, default, float, "a number of seconds")
+    return _envnumber(name, default, _seconds, "a number of seconds above 0")
 
 
 def envlist(name: str, default: list[str]) -> list[str]:
@@ -138,7 +145,10 @@ def _database(url: str, name: str) -> dict:
     if database["ENGINE"] == "django.db.backends.postgresql":
         # A server that accepts the connection and never answers (hung, or a
         # black-holed replica) held each request until gunicorn killed it.
-        database.setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+        # (A connect_timeout in the URL itself wins.)
+        database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", envint("DB_CONNECT_TIMEOUT", 5)
+        )
     return database
 
 
