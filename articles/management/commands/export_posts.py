@@ -1,3 +1,5 @@
+import os
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,23 +14,40 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, output=None, **options):
-        if not output:
-            for line in importing.export_lines():
-                self.stdout.write(line, ending="")
-            return
-        # Written beside the target and renamed into place: an export that
-        # fails halfway (a full disk) never leaves a file that looks whole.
-        target = Path(output)
-        partial = target.with_name(f".{target.name}.partial")
-        count = 0
+        target = Path(output) if output else None
         try:
-            with open(partial, "w", encoding="utf-8", newline="\n") as out:
-                for line in importing.export_lines():
-                    out.write(line)
-                    count += 1
-            partial.replace(target)
+            if target is None or (target.exists() and not target.is_file()):
+                # Standard output, /dev/stdout, a pipe: written as it goes.
+                out = self.stdout if target is None else open(target, "w", encoding="utf-8")  # noqa: SIM115
+                count = self._write(out)
+                if target is not None:
+                    out.close()
+            else:
+                count = self._write_whole(target)
         except OSError as exc:
             raise CommandError(f"파일에 쓸 수 없습니다: {output} ({exc.strerror})") from None
+        if target is not None:
+            self.stderr.write(f"{count:,}개 글을 {output}에 썼습니다.")
+
+    def _write(self, out) -> int:
+        count = 0
+        for line in importing.export_lines():
+            out.write(line)
+            count += 1
+        return count
+
+    def _write_whole(self, target: Path) -> int:
+        """Written beside the target, flushed to disk and renamed into place: an
+        export that fails halfway (a full disk, a crash) never leaves a file
+        that looks whole, and two exports to one name never interleave."""
+        fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with open(fd, "w", encoding="utf-8", newline="\n") as out:
+                count = self._write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(partial, 0o644)  # mkstemp's 0600 is for the file being written
+            os.replace(partial, target)
         finally:
-            partial.unlink(missing_ok=True)
-        self.stderr.write(f"{count:,}개 글을 {output}에 썼습니다.")
+            Path(partial).unlink(missing_ok=True)
+        return count
