@@ -280,7 +280,12 @@ def test_following_next_links_through_a_capped_search_walks_from_each_page(
             break
         with CaptureQueriesContext(connection) as queries:
             response = client.get(link.url)
-        offsets += [int(m) for q in queries for m in re.findall(r"OFFSET (\d+)", q["sql"])]
+        offsets += [
+            int(m)
+            for q in queries
+            if 'FROM "articles_post"' in q["sql"]  # the list's queries (not the index's)
+            for m in re.findall(r"OFFSET (\d+)", q["sql"])
+        ]
     expected = [n for n in range(250, 0, -1) if (n - 1) % 5]
     assert seen == expected  # every match once, in order, over 10 pages
     assert response.context["page"].number == 11 and not response.context["page"].rows
