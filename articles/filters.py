@@ -92,7 +92,7 @@ class PostFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
-        if len(set(search.fold(value).split())) > search.MAX_TERMS:
+        if len(search.query_terms(value, limit=None)) > search.MAX_TERMS:
             self.notes.append(
                 f"검색어는 {search.MAX_TERMS}개까지 쓸 수 있어 앞의 {search.MAX_TERMS}개로 찾았습니다."
             )

@@ -142,11 +142,10 @@ def fetch_feed(url: str) -> bytes:
     feedparser would fetch it too, but without a timeout: a server that
     accepts the connection and never answers held the import forever.
     """
+    # The caller passes http(s) URLs only (urlopen would open file:// too).
     request = urllib.request.Request(url, headers={"User-Agent": "newsboard-import"})
     try:
-        with urllib.request.urlopen(
-            request, timeout=FEED_TIMEOUT
-        ) as response:  # the caller passes http(s) URLs only
+        with urllib.request.urlopen(request, timeout=FEED_TIMEOUT) as response:
             data = response.read(FEED_MAX_BYTES + 1)
     # URLError, HTTPError, timeouts; a malformed URL; a connection cut short
     except (OSError, ValueError, http.client.HTTPException) as exc:

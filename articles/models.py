@@ -183,12 +183,15 @@ class Post(models.Model):
     def modified_at(self):
         """When the post last changed for readers and crawlers (sitemap, feed,
         JSON-LD). A scheduled post is saved before it comes due: for them it
-        appears, and so changes, when it does."""
+        appears, and so changes, when it does. MODIFIED_AT is the same in SQL."""
         return max(self.updated_at, self.published_at)
 
     @property
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+MODIFIED_AT = Greatest("updated_at", "published_at")  # Post.modified_at, in SQL
 
 
 class ArticleBody(models.Model):

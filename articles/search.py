@@ -81,13 +81,13 @@ def _register_sqlite_functions(sender, connection, **kwargs):
         )
 
 
-def query_terms(query: str) -> list[str]:
-    """The distinct folded terms of a query, in order, at most MAX_TERMS."""
+def query_terms(query: str, limit: int | None = MAX_TERMS) -> list[str]:
+    """The distinct folded terms of a query, in order, at most `limit`."""
     terms = []
     for term in fold(query).split():
         if term not in terms:
             terms.append(term)
-    return terms[:MAX_TERMS]
+    return terms[:limit]
 
 
 class _QuoteFold(Func):

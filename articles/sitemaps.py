@@ -12,15 +12,11 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, Max
-from django.db.models.functions import Greatest
 from django.http import Http404
 
-from .models import Post
+from .models import MODIFIED_AT, Post
 
 SECTION = 10_000
-
-
-MODIFIED = Greatest("updated_at", "published_at")  # Post.modified_at, in SQL
 
 
 class _OnePage(Paginator):
@@ -68,7 +64,7 @@ def _sections() -> dict[str, PostSection]:
             Post.objects.published()
             .annotate(section=(F("number") - 1) / SECTION)
             .values("section")
-            .annotate(last=Max(MODIFIED))  # one pass either way: updated_at is in no index
+            .annotate(last=Max(MODIFIED_AT))  # one pass either way: updated_at is in no index
             .order_by("section")
             .values_list("section", "last")
         )

@@ -12,27 +12,38 @@ from articles import search, services
 from .conftest import seoul
 
 
+def _write_analysed(posts):
+    """Bulk-write (title, published_at, sentence) posts, each body the sentence 40
+    times, and give the planner its statistics."""
+    services.posts_bulk_write(
+        [
+            services.post_prepare(
+                title=title,
+                author="테스트뉴스",
+                published_at=published_at,
+                body_html=f"<p>{sentence * 40}</p>",
+            )
+            for title, published_at, sentence in posts
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 @pytest.fixture
 def board(db):
     """400 posts with bodies; every other one about 경제 and 반도체, analysed."""
     if connection.vendor != "postgresql":
         pytest.skip("query plans and statement_timeout are PostgreSQL's")
     start = seoul(2025, 1, 1, 9, 0)
-    services.posts_bulk_write(
-        [
-            services.post_prepare(
-                title=f"{'경제 반도체' if i % 2 else '날씨'} 소식 {i}",
-                author="테스트뉴스",
-                published_at=start + dt.timedelta(minutes=i),
-                body_html="<p>"
-                + ("반도체 수출과 경제 전망. " if i % 2 else "맑음. ") * 40
-                + "</p>",
-            )
-            for i in range(400)
-        ]
+    _write_analysed(
+        (
+            f"{'경제 반도체' if i % 2 else '날씨'} 소식 {i}",
+            start + dt.timedelta(minutes=i),
+            "반도체 수출과 경제 전망. " if i % 2 else "맑음. ",
+        )
+        for i in range(400)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     return start
 
 
@@ -93,28 +104,20 @@ def old_word(db):
     if connection.vendor != "postgresql":
         pytest.skip("the newest match is looked up in PostgreSQL's search table")
     start = seoul(2020, 3, 22, 9, 0)
-    services.posts_bulk_write(
+    _write_analysed(
         [
-            services.post_prepare(
-                title=f"{'사회적 거리두기 연장' if i % 3 else '날씨'} {i}",
-                author="테스트뉴스",
-                published_at=start + dt.timedelta(days=i),
-                body_html="<p>" + ("거리두기 단계 조정. " if i % 3 else "맑음. ") * 40 + "</p>",
+            (
+                f"{'사회적 거리두기 연장' if i % 3 else '날씨'} {i}",
+                start + dt.timedelta(days=i),
+                "거리두기 단계 조정. " if i % 3 else "맑음. ",
             )
             for i in range(1, 61)
         ]
         + [
-            services.post_prepare(
-                title=f"경제 소식 {i}",
-                author="테스트뉴스",
-                published_at=start + dt.timedelta(days=100, minutes=i),
-                body_html="<p>" + "수출 전망. " * 40 + "</p>",
-            )
+            (f"경제 소식 {i}", start + dt.timedelta(days=100, minutes=i), "수출 전망. ")
             for i in range(400)
         ]
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 @pytest.mark.parametrize("field", ["title_body", "title"])
