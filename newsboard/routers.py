@@ -49,16 +49,15 @@ def _replica_down() -> bool:
     is a no-op while connected; a connection lost mid-request fails that
     request and is closed after it, so the next one reconnects here."""
     global _replica_down_until
-    if "replica" not in settings.DATABASES:
-        return False
     if time.monotonic() < _replica_down_until:
         return True
     try:
         connections["replica"].ensure_connection()
     except DatabaseError as error:
         _replica_down_until = time.monotonic() + REPLICA_RETRY
-        logger.warning("replica unreachable, reading from the primary for %s s: %s",
-                       REPLICA_RETRY, error)  # fmt: skip
+        logger.warning(
+            "replica unreachable, reading from the primary for %s s: %s", REPLICA_RETRY, error
+        )
         return True
     return False
 
