@@ -340,6 +340,10 @@ class _PostgresIndex:
     def delete(self, cursor, ids: list[int]) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE post_id = ANY(%s)", [ids])
 
+    def indexed(self, cursor, ids: list[int]) -> set[int]:
+        cursor.execute(f"SELECT post_id FROM {TABLE} WHERE post_id = ANY(%s)", [ids])
+        return {row[0] for row in cursor.fetchall()}
+
 
 class _SqliteIndex:
     @staticmethod
@@ -383,6 +387,17 @@ class _SqliteIndex:
             cursor.execute(
                 f"DELETE FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk
             )
+
+    def indexed(self, cursor, ids: list[int]) -> set[int]:
+        found = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                f"SELECT rowid FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            found.update(row[0] for row in cursor.fetchall())
+        return found
 
 
 class TsMatch(Lookup):
@@ -447,6 +462,15 @@ def index_posts(post_ids, *, using: str = "default") -> None:
         .values_list("pk", "title", "body__text")
     )
     index_documents([(pk, document(title, text or "")) for pk, title, text in rows], using=using)
+
+
+def indexed_posts(post_ids, *, using: str = "default") -> set[int]:
+    """Which of these posts have a row in the search index."""
+    ids = list(post_ids)
+    if not ids:
+        return set()
+    with connections[using].cursor() as cursor:
+        return _index(using).indexed(cursor, ids)
 
 
 def unindex_posts(post_ids, *, using: str = "default") -> None:

@@ -183,3 +183,60 @@ def test_postgresql_keeps_each_posts_number_beside_its_tokens(db, tmp_path):
         )
         rows = cursor.fetchall()
     assert rows == [(1, 1), (40, 40), (90, 90), (120, 120)]
+
+
+def _reindex(*args) -> str:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("reindex_search", *args, verbosity=0, stdout=out)
+    return out.getvalue()
+
+
+def test_a_board_restored_with_loaddata_is_searchable_after_reindex_search(
+    make_post, client, tmp_path
+):
+    from django.core.management import call_command
+
+    from tests.conftest import numbers
+
+    make_post(title="복원할 첫 기사", body_html="<p>관세 협상 소식</p>")
+    make_post(title="복원할 둘째 기사")
+    dump = tmp_path / "board.json"
+    call_command(
+        "dumpdata", "articles", exclude=["articles.SearchEntry"], output=str(dump), verbosity=0
+    )
+    Post.objects.all().delete()
+    call_command("loaddata", str(dump), verbosity=0)
+    # loaddata writes rows as they are, past the signals that index them.
+    assert numbers(client.get("/", {"q": "복원"})) == []
+
+    assert "2개 글을 색인했습니다" in _reindex()
+    assert numbers(client.get("/", {"q": "복원"})) == [2, 1]
+    assert numbers(client.get("/", {"q": "관세", "field": "body"})) == [1]
+
+
+def test_reindex_search_missing_fills_only_posts_without_an_index_row(make_post):
+    indexed = make_post(title="색인된 기사")
+    bare = make_post(title="색인 빠진 기사")
+    search.unindex_posts([bare.pk])
+    # A title changed by SQL by hand: --missing leaves a row that exists alone.
+    Post.objects.filter(pk=indexed.pk).update(title="고쳐진 기사")
+    assert found("빠진") == []
+
+    output = _reindex("--missing", "--batch", "1")
+    assert "1개 글을 색인했습니다 (1개는 이미 있음)" in output
+    assert found("빠진") == [bare.number]
+    assert found("고쳐진") == []
+
+    _reindex()
+    assert found("고쳐진") == [indexed.number]
+    assert found("색인된") == []
+
+
+def test_reindex_search_refuses_a_batch_below_one(db):
+    import pytest
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="1 이상"):
+        _reindex("--batch", "0")
