@@ -13,10 +13,11 @@ import csv
 import http.client
 import io
 import json
+import re
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from . import parallel, services
 from .models import ArticleBody, Post, validate_published_at, validate_source_url
-from .text import clean_line
+from .text import clean_line, html_to_text, sanitize_html
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
 FIELDS = [
@@ -43,6 +44,10 @@ LIMITS = {
     "credits": 500,
     "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
+REQUIRED = ("title", "author", "published_at")
+_OPTIONAL = ("status", "is_notice", "source_name", "source_url", "reporter", "credits", "body_html")
+_FLAGS = ("status", "is_notice")
+_STORED_AS = {"body_html": "html"}
 _LINE_FIELDS = ("title", "author", "source_name", "reporter", "credits")
 BATCH = 1_000
 _CSV_FIELD_LIMIT = 10 * max(LIMITS.values())
@@ -75,6 +80,10 @@ class Report:
 # --- reading ---------------------------------------------------------------
 
 
+class SourceError(Exception):
+    """The file or feed as a whole cannot be read: there are no rows to report."""
+
+
 def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
     # A byte order mark, which some editors write, is not part of the first row.
     for line_no, raw in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(), start=1):
@@ -93,23 +102,48 @@ def read_jsonl(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
         except (ValueError, RecursionError):  # a number of thousands of digits; deep nesting
             yield line_no, RowError("JSON으로 읽을 수 없습니다 (값이 너무 길거나 깊습니다)")
             continue
-        yield (
-            line_no,
-            row if isinstance(row, dict) else RowError("한 줄에 JSON 객체 하나여야 합니다"),
-        )
+        if not isinstance(row, dict):
+            yield line_no, RowError("한 줄에 JSON 객체 하나여야 합니다")
+        elif unknown := [name for name in row if name not in FIELDS]:
+            # Say so rather than drop it: a "body" meant as body_html would vanish.
+            yield line_no, RowError("알 수 없는 필드: " + ", ".join(map(repr, unknown[:5])))
+        else:
+            yield line_no, row
 
 
 def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
+    """The rows of a CSV file whose header names FIELDS; SourceError if it names
+    others or lacks a required one (every row would lose that column)."""
     # Undecodable bytes survive as lone surrogates, so the row that holds them
     # is reported by its line instead of vanishing.
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     # Fields longer than any limit are read, to be reported as too long.
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.DictReader(io.StringIO(text))
-    line_no = 0  # the last line read
     try:
-        reader.fieldnames  # noqa: B018 — reads the header
-        line_no = reader.line_num
+        header = reader.fieldnames or []
+    except csv.Error:
+        raise SourceError("CSV의 머리글(첫 줄)을 읽을 수 없습니다.") from None
+    reader.fieldnames = header = [name.strip() for name in header]
+    if header:
+        unknown = [name for name in header if name not in FIELDS]
+        missing = [name for name in REQUIRED if name not in header]
+        problems = []
+        if unknown:
+            problems.append("알 수 없는 열: " + ", ".join(map(repr, unknown)))
+        if missing:
+            problems.append("없는 열: " + ", ".join(missing))
+        if problems:
+            raise SourceError(
+                f"CSV 머리글을 확인해 주세요 ({'; '.join(problems)}). 쉼표로 나눈 첫 줄에"
+                f" 쓸 수 있는 열: {', '.join(FIELDS)}."
+            )
+    return _csv_rows(reader)
+
+
+def _csv_rows(reader) -> Iterator[tuple[int, dict | RowError]]:
+    line_no = reader.line_num  # the last line read
+    try:
         for row in reader:
             line_no = reader.line_num
             if (checked := _csv_row(row)) is not None:
@@ -126,10 +160,6 @@ def _csv_row(row: dict) -> dict | RowError | None:
     if None in row:
         return RowError("머리글보다 칸이 많습니다")
     return row if any(value.strip() for value in values) else None
-
-
-class SourceError(Exception):
-    """The file or feed as a whole cannot be read: there are no rows to report."""
 
 
 FEED_TIMEOUT = 30  # seconds a feed's server may leave a request unanswered
@@ -163,9 +193,20 @@ def read_feed(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
     # feedparser first tries them as a URL or a file name, so a "feed" whose
     # content was /dev/zero or a server path read that file.
     feed = feedparser.parse(io.BytesIO(data))
-    if feed.bozo and not feed.entries:
+    # A web page parses without error (not bozo), but as no kind of feed.
+    if not feed.version or (feed.bozo and not feed.entries):
         raise SourceError("피드를 읽을 수 없습니다. RSS 2.0이나 Atom 형식이 아닙니다.")
     return _feed_rows(feed)
+
+
+_ADDRESS = re.compile(r"\S+@\S+")
+
+
+def _feed_author(value: str) -> str:
+    """The name in a feed's author: RSS <author> is an e-mail address, often with
+    the name in brackets ("kim@kbs.co.kr (김기자)"); the board never shows the address."""
+    # (feedparser's author_detail reads addresses under 5-letter domains wrongly.)
+    return _ADDRESS.sub("", value).strip(" ()<>\"'") if "@" in value else value
 
 
 def _feed_rows(feed) -> Iterator[tuple[int, dict | RowError]]:
@@ -177,11 +218,16 @@ def _feed_rows(feed) -> Iterator[tuple[int, dict | RowError]]:
         except ValueError:  # year 0: feedparser parses dates Python cannot hold
             published = ""
         content = entry.get("content")
+        author = _feed_author(entry.get("author", ""))
+        title = entry.get("title", "")
+        if entry.get("title_detail", {}).get("type") == "text/html":
+            # Atom <title type="html">: the words, not the markup
+            title = html_to_text(sanitize_html(title))
         yield (
             entry_no,
             {
-                "title": entry.get("title", ""),
-                "author": entry.get("author") or outlet or "피드",
+                "title": title,
+                "author": author or outlet or "피드",
                 "published_at": published,
                 "source_name": outlet,
                 "source_url": entry.get("link", ""),
@@ -268,8 +314,10 @@ def check_row(row: dict) -> services.PreparedPost:
     if status not in STATUSES:
         raise RowError(f"알 수 없는 상태입니다: {status!r} (draft, published, hidden)")
 
-    notice = row.get("is_notice", False)
-    if isinstance(notice, str):
+    notice = row.get("is_notice")
+    if notice is None:
+        notice = False
+    elif isinstance(notice, str):
         if notice.strip().lower() not in {"", "0", "1", "true", "false"}:
             raise RowError(f"공지 여부는 true 또는 false여야 합니다: {notice!r}")
         notice = notice.strip().lower() in {"1", "true"}
@@ -283,7 +331,7 @@ def check_row(row: dict) -> services.PreparedPost:
         except ValidationError:
             raise RowError(f"원문 주소가 http(s) 주소가 아닙니다: {source_url[:80]!r}") from None
 
-    return services.post_prepare(
+    prepared = services.post_prepare(
         number=number,
         title=lines["title"],
         author=lines["author"],
@@ -296,6 +344,15 @@ def check_row(row: dict) -> services.PreparedPost:
         credits=lines["credits"],
         body_html=_text(row, "body_html"),
     )
+    # What the row leaves out, an update leaves as it is: a feed has no 상태,
+    # 공지 or byline, and reimporting it must not undo an editor's hide or pin.
+    # (A blank 상태 or 공지 cell is not given either; a blank byline clears it.)
+    kept = frozenset(
+        _STORED_AS.get(name, name)
+        for name in _OPTIONAL
+        if row.get(name) is None or (name in _FLAGS and not str(row[name]).strip())
+    )
+    return replace(prepared, kept=kept)
 
 
 def _check(item: tuple[int, dict | RowError]) -> tuple[int, services.PreparedPost | RowError]:
@@ -355,7 +412,7 @@ def _differences(post: Post, new: services.PreparedPost) -> dict:
     return {
         name: getattr(new, name)
         for name, value in _stored(post).items()
-        if getattr(new, name) != value
+        if name not in new.kept and getattr(new, name) != value
     }
 
 

@@ -192,6 +192,9 @@ class PreparedPost:
     credits: str
     reporter: str
     tokens: str  # search.sorted_document()
+    # Fields the source did not give (an import's row without 상태, say): a new
+    # post takes their defaults, an existing one keeps its own.
+    kept: frozenset[str] = frozenset()
 
 
 def post_prepare(

@@ -437,3 +437,99 @@ def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(db, tmp_pat
     with pytest.raises(CommandError, match="파일에 쓸 수 없습니다"):
         call_command("export_posts", output=str(target), stderr=io.StringIO())
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_reimporting_a_feed_keeps_what_editors_changed_that_feeds_do_not_carry(db):
+    run(DATA / "feed.xml")
+    first = Post.objects.get(source_url__endswith="ncd=1")
+    second = Post.objects.get(source_url__endswith="ncd=2")
+    services.posts_set_status(posts=Post.objects.filter(pk=first.pk), status="hidden")
+    services.posts_set_notice(posts=Post.objects.filter(pk=second.pk), is_notice=True)
+    services.body_save(post=second, reporter="김기자", credits="사진 KBS")
+
+    out, _ = run(DATA / "feed.xml")
+
+    assert "그대로 2" in out
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.status == "hidden" and second.is_notice
+    assert (second.body.reporter, second.body.credits) == ("김기자", "사진 KBS")
+
+
+def test_a_row_without_status_keeps_the_posts_and_one_with_it_sets_it(db, tmp_path, make_post):
+    post = make_post(title="숨길 기사", number=7)
+    services.posts_set_status(posts=Post.objects.filter(pk=post.pk), status="hidden")
+    run(jsonl(tmp_path, [row(number=7, title="고친 기사", is_notice="")]))
+    post.refresh_from_db()
+    assert (post.title, post.status, post.is_notice) == ("고친 기사", "hidden", False)
+
+    run(jsonl(tmp_path, [row(number=7, title="고친 기사", status="published")]))
+    post.refresh_from_db()
+    assert post.status == "published"
+
+
+def test_a_new_post_from_a_row_without_status_is_published(db, tmp_path):
+    run(jsonl(tmp_path, [row(number=3)]))
+    assert Post.objects.get(number=3).status == "published"
+
+
+def test_a_web_page_is_not_taken_for_an_empty_feed(db, tmp_path):
+    path = tmp_path / "page.xml"
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>뉴스</title></head><body><p>안내</p></body></html>"
+    )
+    with pytest.raises(CommandError, match="Atom 형식이 아닙니다") as error:
+        run(path, "--format", "feed")
+    assert error.value.returncode == 1
+
+
+def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup(db, tmp_path):
+    path = tmp_path / "feed.xml"
+    item = (
+        "<item><title>{t}</title><link>https://news.example/{n}</link>{a}"
+        "<pubDate>Sun, 23 Feb 2025 09:30:00 +0000</pubDate></item>"
+    )
+    path.write_text(
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>예시 뉴스</title>"
+        + item.format(t="이름 있는 기자", n=1, a="<author>reporter@news.example (김기자)</author>")
+        + item.format(t="주소만", n=2, a="<author>desk@news.example</author>")
+        + "</channel></rss>"
+    )
+    run(path)
+    assert dict(Post.objects.values_list("title", "author__name")) == {
+        "이름 있는 기자": "김기자",
+        "주소만": "예시 뉴스",
+    }
+    atom = tmp_path / "feed.atom"
+    atom.write_text(
+        "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        "<title>예시</title><id>x</id><updated>2025-02-23T09:00:00Z</updated><entry>"
+        "<title type='html'>&lt;b&gt;굵은&lt;/b&gt; 제목 &amp;amp; 엔티티</title>"
+        "<link href='https://news.example/a'/><id>a</id><updated>2025-02-23T09:00:00Z</updated>"
+        "</entry></feed>"
+    )
+    run(atom)
+    assert Post.objects.get(source_url="https://news.example/a").title == "굵은 제목 & 엔티티"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("title,author,published_at,body", "알 수 없는 열: 'body'"),
+        ("title,author,body_html", "없는 열: published_at"),
+        ("title;author;published_at", "알 수 없는 열: 'title;author;published_at'"),
+    ],
+)
+def test_a_csv_header_naming_other_columns_fails_before_any_row(db, tmp_path, header, message):
+    path = tmp_path / "posts.csv"
+    path.write_text(f"{header}\n제목,랭크뉴스,2025-02-23T18:40:00+09:00,<p>본문</p>\n")
+    with pytest.raises(CommandError, match="CSV 머리글을 확인해 주세요") as error:
+        run(path)
+    assert message in str(error.value) and error.value.returncode == 1
+    assert board() == []
+
+
+def test_a_jsonl_row_with_an_unknown_field_is_reported_not_imported_without_it(db, tmp_path):
+    path = jsonl(tmp_path, [row(number=1), {**row(number=2), "body": "<p>어디로</p>"}])
+    out, err = run(path)
+    assert f"{path}:2: 알 수 없는 필드: 'body'" in err
+    assert "새 글 1" in out and [n for n, *_ in board()] == [1]
