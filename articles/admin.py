@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from . import importing, search, services
-from .models import ArticleBody, Author, Post
+from .models import MAX_NUMBER, ArticleBody, Author, Post
 from .text import clean_line
 
 
@@ -32,7 +32,16 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.CAP].count()
+        count = self.object_list[: self.CAP + 1].count()
+        return AtLeast(self.CAP) if count > self.CAP else count
+
+
+class AtLeast(int):
+    """A count known only to be at least this: shown as "1,000+" (결과 1,000+개,
+    1,000+ 게시글), never as an exact number."""
+
+    def __str__(self):
+        return f"{int(self):,}+"
 
 
 # A generous size for one row (a long article with its markup, in UTF-8): a
@@ -196,6 +205,7 @@ class PostAdmin(admin.ModelAdmin):
     ordering = ["-number"]
     list_per_page = 50
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT over the whole table per filter choice
     paginator = CappedCountPaginator
 
     @admin.display(description="미리보기")
@@ -260,8 +270,11 @@ class PostAdmin(admin.ModelAdmin):
         # A number finds that post; anything else searches titles through the
         # board's index (an ILIKE scan would read a million titles).
         term = search_term.strip()
-        if term.isascii() and term.isdigit() and len(term) < 10:
-            return queryset.filter(number=int(term)), False
+        if term.isascii() and term.isdigit():
+            digits = term.lstrip("0")  # int() of thousands of digits raises
+            if len(digits) <= len(str(MAX_NUMBER)) and int(digits or 0) <= MAX_NUMBER:
+                return queryset.filter(number=int(digits or 0)), False
+            return queryset.none(), False
         if not term:
             return queryset, False
         try:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import parallel, services
-from .models import ArticleBody, Post, validate_published_at, validate_source_url
+from .models import MAX_NUMBER, ArticleBody, Post, validate_published_at, validate_source_url
 from .text import clean_line, html_to_text, sanitize_html
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
@@ -277,7 +277,7 @@ def _number(value) -> int | None:
         number = int(value)
     else:
         number = 0  # 1.5, true, "abc", "-3"
-    if not 0 < number < 2**31:
+    if not 0 < number <= MAX_NUMBER:
         raise RowError(f"번호는 양의 정수여야 합니다: {value!r}")
     return number
 

@@ -4,7 +4,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Greatest
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 # Dates a post may carry, and the links it may point to: shared by the admin's
 # forms (model validation) and the import.
+MAX_NUMBER = 2**31 - 1  # the largest board number
 EARLIEST_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 LATEST_PUBLISHED = datetime.datetime(2100, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
 validate_source_url = URLValidator(
@@ -88,6 +89,12 @@ class Post(models.Model):
         "번호",
         unique=True,
         blank=True,
+        # What PostgreSQL's integer holds, on SQLite too: a board moved between
+        # them (export, import) keeps every number.
+        validators=[
+            MinValueValidator(1, "번호는 1 이상이어야 합니다."),
+            MaxValueValidator(MAX_NUMBER, f"번호는 {MAX_NUMBER:,} 이하여야 합니다."),
+        ],
         help_text="게시판의 영구 번호. 비워 두면 다음 빈 번호가 붙고, 한 번 정해지면 바뀌지 않습니다.",
     )
     title = models.CharField("제목", max_length=300, help_text="목록과 기사 위에 보이는 제목.")

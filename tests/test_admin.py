@@ -386,3 +386,64 @@ def test_an_author_added_in_the_admin_is_stored_in_nfc(admin_client, db):
     again = admin_client.post("/admin/articles/author/add/", {"name": decomposed})
     assert again.status_code == 200  # the same name, once normalised: refused as a duplicate
     assert Author.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [("0", "번호는 1 이상이어야 합니다."), ("3000000000", "번호는 2,147,483,647 이하여야 합니다.")],
+)
+def test_a_number_outside_what_every_database_holds_is_refused_in_korean(
+    editor_client, make_post, number, message
+):
+    author = make_post(number=5).author
+    response = editor_client.post(
+        "/admin/articles/post/add/",
+        {
+            "number": number,
+            "title": "번호가 이상한 글",
+            "author": author.pk,
+            "published_at_0": "2025-02-24",
+            "published_at_1": "09:00:00",
+            "status": "published",
+            "body-TOTAL_FORMS": "0",
+            "body-INITIAL_FORMS": "0",
+            "body-MIN_NUM_FORMS": "0",
+            "body-MAX_NUM_FORMS": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert list(Post.objects.values_list("number", flat=True)) == [5]
+
+
+def test_admin_search_by_number_takes_leading_zeros_and_survives_endless_digits(
+    editor_client, make_post
+):
+    make_post(number=46201, title="트럼프 소식")
+    found = editor_client.get(CHANGELIST, {"q": "0046201"}).context["cl"].result_list
+    assert [p.number for p in found] == [46201]
+    for term in ("3000000000", "9" * 5000):
+        response = editor_client.get(CHANGELIST, {"q": term})
+        assert response.status_code == 200 and list(response.context["cl"].result_list) == []
+
+
+def test_a_capped_count_reads_as_at_least_never_as_exact(editor_client, make_post, monkeypatch):
+    from articles.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    for i in range(3):
+        make_post(title=f"트럼프 {i}")
+    page = editor_client.get(CHANGELIST).content.decode()
+    assert re.search(r"\b3 게시글", page) and "3+" not in page
+    make_post(title="트럼프 3")
+    page = editor_client.get(CHANGELIST).content.decode()
+    assert "3+ 게시글" in page and not re.search(r"\b3 게시글", page)
+    assert "결과 3+개" in editor_client.get(CHANGELIST, {"q": "트럼프"}).content.decode()
+
+
+def test_the_changelist_never_counts_every_filter_choice(editor_client, make_post):
+    make_post()
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(CHANGELIST, {"_facets": "True"}).content.decode()
+    assert "게시 (1)" not in page.replace("\n", "")
+    assert not any("COUNT(" in q["sql"].upper() and "CASE" in q["sql"].upper() for q in queries)
