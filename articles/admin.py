@@ -44,15 +44,13 @@ class AtLeast(int):
         return f"{int(self):,}+"
 
 
-# A generous size for one row (a long article with its markup, in UTF-8): a
-# file far larger than ADMIN_IMPORT_MAX_ROWS of them is refused unread.
-_BYTES_PER_ROW = 20_000
+_TO_THE_COMMAND = "파일을 나누거나, 서버에서 manage.py import_posts로 가져오세요."
 
 
 def _too_many_rows(count: str) -> str:
     return (
         f"관리 화면에서는 한 번에 {settings.ADMIN_IMPORT_MAX_ROWS:,}건까지 가져올 수 있습니다"
-        f"(이 파일: {count}). 파일을 나누거나, 서버에서 manage.py import_posts로 가져오세요."
+        f"(이 파일: {count}). {_TO_THE_COMMAND}"
     )
 
 
@@ -73,8 +71,13 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.ADMIN_IMPORT_MAX_ROWS * _BYTES_PER_ROW:
-            raise forms.ValidationError(_too_many_rows(filesizeformat(upload.size)))
+        # Checking costs by the byte (every new word is indexed): a file the
+        # request could not finish is refused unread.
+        if upload.size > settings.ADMIN_IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                f"관리 화면에서는 {settings.ADMIN_IMPORT_MAX_MB:,}MB까지 가져올 수 있습니다"
+                f"(이 파일: {filesizeformat(upload.size)}). {_TO_THE_COMMAND}"
+            )
         return upload
 
     def read_rows(self) -> list | None:
@@ -207,6 +210,12 @@ class PostAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a COUNT over the whole table per filter choice
     paginator = CappedCountPaginator
+
+    def view_on_site(self, post):
+        """ "사이트에서 보기": the article, or its preview while readers cannot see it."""
+        if post.status == Post.Status.PUBLISHED and not post.is_scheduled:
+            return post.get_absolute_url()
+        return reverse("admin:articles_post_preview", args=[post.pk])
 
     @admin.display(description="미리보기")
     def preview_link(self, post):

@@ -236,7 +236,7 @@ class ArticleBody(models.Model):
         verbose_name_plural = "본문"
 
     def __str__(self):
-        return f"{self.post_id} 본문"
+        return f"{self.post.number}번 글"  # the admin heads the body "본문: 46201번 글"
 
 
 class SearchEntry(models.Model):

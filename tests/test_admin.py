@@ -211,13 +211,40 @@ def test_admin_search_by_number_and_title(editor_client, make_post):
     assert [p.number for p in by_title] == [46201]
 
 
-def test_view_on_site_links_to_the_article(editor_client, make_post):
+def _view_on_site(client, post):
+    html = client.get(f"/admin/articles/post/{post.pk}/change/").content.decode()
+    return re.search(r'href="([^"]+)" class="viewsitelink"', html).group(1)
+
+
+def test_view_on_site_links_to_the_article_or_while_unseen_to_its_preview(editor_client, make_post):
+    from .conftest import seoul
+
     post = make_post()
+    assert _view_on_site(editor_client, post) == post.get_absolute_url()
+    for unseen in (make_post(status="draft"), make_post(published_at=seoul(2099, 1, 1))):
+        link = _view_on_site(editor_client, unseen)
+        assert link == f"/admin/articles/post/{unseen.pk}/preview/"
+        assert editor_client.get(link).status_code == 200
+
+
+def test_the_body_is_headed_by_the_posts_number(editor_client, make_post):
+    post = make_post(number=46201)
     html = editor_client.get(f"/admin/articles/post/{post.pk}/change/").content.decode()
-    link = re.search(r'href="(/admin/r/\d+/\d+/)" class="viewsitelink"', html).group(1)
-    response = editor_client.get(link)
-    assert response.status_code == 302
-    assert response["Location"].endswith(post.get_absolute_url())
+    assert "46201번 글" in html and f"{post.pk} 본문" not in html
+
+
+def test_the_import_link_is_shown_only_to_staff_who_may_import(
+    editor_client, client, django_user_model, make_post
+):
+    from django.contrib.auth.models import Permission
+
+    make_post()
+    assert "/admin/articles/post/import/" in editor_client.get(CHANGELIST).content.decode()
+    viewer = django_user_model.objects.create_user("viewer", password="pw-view-1234", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_post"))
+    client.force_login(viewer)
+    page = client.get(CHANGELIST)
+    assert page.status_code == 200 and "/admin/articles/post/import/" not in page.content.decode()
 
 
 def test_editors_restore_hidden_posts(editor_client, make_post):
@@ -302,8 +329,9 @@ def test_the_admin_import_page_sends_large_files_to_the_command(editor_client, s
     assert "manage.py import_posts" in html
     assert not Post.objects.exists()
 
-    response = editor_client.post(url, {"file": _jsonl_upload(1, "가" * 40_000), "format": ""})
-    assert "한 번에 2건까지 가져올 수 있습니다(이 파일: 117.3\xa0KB)" in response.content.decode()
+    settings.ADMIN_IMPORT_MAX_MB = 1
+    response = editor_client.post(url, {"file": _jsonl_upload(1, "가" * 400_000), "format": ""})
+    assert "1MB까지 가져올 수 있습니다(이 파일: 1.1\xa0MB)" in response.content.decode()
     assert not Post.objects.exists()
 
     editor_client.post(url, {"file": _jsonl_upload(2), "format": ""})

@@ -533,3 +533,16 @@ def test_a_jsonl_row_with_an_unknown_field_is_reported_not_imported_without_it(d
     out, err = run(path)
     assert f"{path}:2: 알 수 없는 필드: 'body'" in err
     assert "새 글 1" in out and [n for n, *_ in board()] == [1]
+
+
+def test_an_export_read_by_a_reader_that_stops_early_ends_quietly(db, make_post):
+    import os
+
+    for i in range(300):  # more than a pipe holds
+        make_post(title=f"내보낼 글 {i}", body_html="<p>" + "본문 " * 200 + "</p>")
+    read, write = os.pipe()
+    os.close(read)  # export_posts | head: head has read what it wanted
+    err = io.StringIO()
+    with os.fdopen(write, "w", encoding="utf-8") as out:
+        call_command("export_posts", stdout=out, stderr=err)
+    assert err.getvalue() == ""

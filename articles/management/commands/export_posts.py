@@ -1,4 +1,5 @@
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,12 @@ class Command(BaseCommand):
                     out.close()
             else:
                 count = self._write_whole(target)
+        except BrokenPipeError:
+            # The reader has gone (export_posts | head): stop quietly, as other
+            # tools do, and keep Python from reporting it again at exit.
+            if target is None and self.stdout._out is sys.stdout:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
         except OSError as exc:
             raise CommandError(f"파일에 쓸 수 없습니다: {output} ({exc.strerror})") from None
         if target is not None:
