@@ -198,6 +198,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "ko-kr"
 LANGUAGES = [("ko", "한국어")]
 TIME_ZONE = "Asia/Seoul"
+FORMAT_MODULE_PATH = ["newsboard.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -475,3 +475,11 @@ def test_the_changelist_never_counts_every_filter_choice(editor_client, make_pos
         page = editor_client.get(CHANGELIST, {"_facets": "True"}).content.decode()
     assert "게시 (1)" not in page.replace("\n", "")
     assert not any("COUNT(" in q["sql"].upper() and "CASE" in q["sql"].upper() for q in queries)
+
+
+def test_the_changelist_writes_dates_as_the_board_does(editor_client, make_post):
+    from .conftest import seoul
+
+    make_post(published_at=seoul(2025, 2, 23, 18, 40))
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "2025.02.23 18:40" in html and "오후" not in html
