@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from contextlib import nullcontext
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -30,7 +31,19 @@ class BoardForm(forms.Form):
     swapped_dates = False  # date_from came after date_to; clean() swapped them
 
     def clean_q(self):
-        return _CONTROLS.sub(" ", self.cleaned_data.get("q") or "").strip()
+        value = _CONTROLS.sub(" ", self.cleaned_data.get("q") or "")
+        if not value.isascii():
+            # Format characters (zero-width space, BOM, soft hyphen, bidi
+            # overrides) are copy-paste leftovers: unseen, they made a query
+            # find nothing, and an override turned the page's title around.
+            value = "".join(char for char in value if unicodedata.category(char) != "Cf")
+        # Measured as compared: 60 syllables typed as 180 jamo are 60 characters.
+        value = unicodedata.normalize("NFC", value).strip()
+        if len(value) > search.MAX_QUERY_LENGTH:
+            raise forms.ValidationError(
+                f"검색어는 {search.MAX_QUERY_LENGTH}자까지 입력할 수 있습니다."
+            )
+        return value
 
     def clean(self):
         data = super().clean()
@@ -62,9 +75,7 @@ class PostFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="검색어",
         method="filter_search",
-        max_length=search.MAX_QUERY_LENGTH,
         error_messages={
-            "max_length": f"검색어는 {search.MAX_QUERY_LENGTH}자까지 입력할 수 있습니다.",
             "null_characters_not_allowed": "검색어에 쓸 수 없는 문자(NUL)가 들어 있습니다.",
         },
     )

@@ -353,6 +353,10 @@ def paginate(
             total = max(total, before + len(page_rows))
             # Past the counted limit, offer one more page while this one is full.
             num_pages = max(num_pages, number + (1 if len(page_rows) == size else 0))
+            if came_from is None and len(page_rows) < size and (page_rows or number == 1):
+                # Counted from the top, a page that is not full is the last:
+                # the total is exact ("총 5건", never "5건 이상" or "0건 이상").
+                total, num_pages, capped = before + len(page_rows), number, False
     return BoardPage(
         rows=page_rows,
         number=number,

@@ -79,6 +79,6 @@ def index(request):
 def section(request, section: str):
     # One URL a section: not posts-01, nor 4 for posts-4.
     found = re.fullmatch(r"posts-(0|[1-9][0-9]{0,5})", section)
-    if not found:
+    if not found or section not in _sections():  # no public posts: no such section
         raise Http404
     return sitemap_views.sitemap(request, {section: PostSection(int(found[1]))}, section=section)

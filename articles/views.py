@@ -92,7 +92,10 @@ def _board_context(filterset, page, notices) -> dict:
         "context_query": with_query("", params),
         "field_choices": search.FIELDS.items(),
         "current_field": current_field,
-        "current_q": filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
+        # As searched; as typed (cut short) when it could not be searched.
+        "current_q": data["q"]
+        if "q" in data
+        else filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
         "feed_url": with_query(reverse("articles:feed"), params),
         "current_date_from": params.get("date_from", ""),
         "current_date_to": params.get("date_to", ""),

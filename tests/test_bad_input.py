@@ -62,6 +62,25 @@ def test_a_very_long_query_is_refused_politely(client, board):
     assert "검색어는 100자까지 입력할 수 있습니다." in response.content.decode()
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u200d", "\u00ad", "\u202e"])
+def test_invisible_characters_pasted_with_a_query_are_ignored(client, board, invisible):
+    expected = numbers(client.get("/", {"q": "트럼프"}))
+    assert expected
+    response = client.get("/", {"q": f"{invisible}트럼{invisible}프{invisible}"})
+    assert numbers(response) == expected
+    html = response.content.decode()
+    assert invisible not in html and "‘트럼프’ 검색 결과" in html
+
+
+def test_the_query_length_is_counted_in_composed_syllables(client, board):
+    import unicodedata
+
+    typed = unicodedata.normalize("NFD", "트럼프" * 20)  # 60 syllables, 180 code points
+    response = client.get("/", {"q": typed})
+    assert "100자까지" not in response.content.decode()
+    assert response.context["current_q"] == "트럼프" * 20
+
+
 def test_a_nul_byte_in_the_query_is_refused_politely(client, board):
     response = client.get("/?q=%ED%8A%B8%00%EB%9F%BC")
     assert response.status_code == 200

@@ -210,10 +210,15 @@ def test_a_lower_bound_counts_only_matches_within_the_dates(client, make_post, m
     monkeypatch.setattr(search, "PROBE_LIMIT", 30)
     monkeypatch.setattr(search, "VERIFY_LIMIT", 30)
     query = {"q": "경제", "date_from": "2025-02-01", "date_to": "2025-02-28"}
-    page = client.get("/", query).context["page"]
-    assert page.total_capped  # the index found more than it verifies
+    response = client.get("/", query)
+    page = response.context["page"]
+    # The index found more than it verifies, but a page that is not full,
+    # counted from the top, is the last one: the total is exact.
     assert [row.number for row in page.rows] == [37, 28, 19, 10, 1]
-    assert page.total == 5  # never more than the matches within the dates
+    assert page.total == 5 and not page.total_capped
+    assert "총 5건" in response.content.decode()
+    response = client.get("/", {**query, "date_from": "2025-02-27"})
+    assert response.context["page"].total == 0 and "건 이상" not in response.content.decode()
 
 
 def test_absurd_search_pages_are_bounded_not_a_500(client, make_post, monkeypatch, settings):

@@ -58,6 +58,14 @@ def test_unknown_sections_are_404(client, db):
     assert client.get("/sitemap-posts-99999999.xml").status_code == 404
 
 
+def test_a_section_without_public_posts_is_404_not_an_empty_list(client, make_post):
+    make_post(number=5)
+    make_post(number=1500, status="hidden")
+    assert client.get("/sitemap-posts-0.xml").status_code == 200
+    assert client.get("/sitemap-posts-1.xml").status_code == 404
+    assert client.get("/sitemap-posts-999999.xml").status_code == 404
+
+
 def test_a_section_has_one_url(client, make_post):
     make_post()
     assert client.get("/sitemap-posts-0.xml").status_code == 200
