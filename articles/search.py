@@ -81,13 +81,29 @@ def _register_sqlite_functions(sender, connection, **kwargs):
         )
 
 
+# After fold(): a quoted phrase, or a run of anything but spaces.
+_PIECE = re.compile(r"\"([^\"]*)\"|'([^']*)'|(\S+)")
+
+
 def query_terms(query: str, limit: int | None = MAX_TERMS) -> list[str]:
-    """The distinct folded terms of a query, in order, at most `limit`."""
+    """The distinct folded terms of a query, in order, at most `limit`.
+
+    Words in quotes are one term, a phrase ("사회적 거리두기"), and quotes
+    around a term are not part of it: a reader who types "개헌" means the
+    word, not the marks (which the index does not hold, so a quoted common
+    word used to be checked in every post that has it). Quotes inside a word
+    stay (trump's).
+    """
     terms = []
-    for term in fold(query).split():
+    for match in _PIECE.finditer(fold(query)):
+        piece = next(group for group in match.groups() if group is not None)
+        term = " ".join(piece.split()).strip("'\"") or match[0]
         if term not in terms:
             terms.append(term)
-    return terms[:limit]
+    # Quotes alone are a term only in a query of nothing else, which the
+    # reader is then asked to fill with a letter.
+    words = [term for term in terms if term.strip("'\"")]
+    return (words or terms)[:limit]
 
 
 class _QuoteFold(Func):

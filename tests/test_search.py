@@ -57,10 +57,21 @@ CASES = [
     ("목표 _", "title", [5]),
     ("목표_초과", "title", [5]),
     ("0%달", "title", []),
-    ('"우크라', "title", [6]),
-    ("“우크라", "title", [6]),
+    ('"우크라', "title", [6, 3]),  # a quote before a word is not searched for
+    ("“우크라", "title", [6, 3]),
+    # Inside a phrase, straight and curly quotes are the same.
+    ('"울고웃는 ‘일대일로"', "title", [1]),
+    ("“울고웃는 '일대일로”", "title", [1]),
+    ('"트럼프에 울고웃는"', "title_body", [1]),
     ("'일대일로'", "title", [1]),
     ("‘일대일로’", "title", [1]),
+    # Quotes around words make a phrase, and are not searched for themselves.
+    ('"우크라 광물"', "title", [6]),
+    ("“광물 우크라”", "title", []),
+    ('"트럼프"', "title", [6, 1]),
+    ("“합의 임박” 트럼프", "title", [6]),
+    ("'일대일로' 참여국", "title_body", [1]),
+    ('"" 중국', "title", [2]),
     ("트럼프 우크라", "title", [6]),
     ("우크라 트럼프", "title_body", [6]),
     ("중국 경제", "title_body", [7]),
@@ -125,7 +136,7 @@ def test_titles_are_marked_only_where_titles_were_searched(client, make_post):
 
 def test_highlighting_ignores_case_and_quote_style(client, search_board):
     assert "<mark>Apple</mark>" in client.get("/", {"q": "APPLE"}).content.decode()
-    assert "<mark>“우크라</mark>" in client.get("/", {"q": '"우크라'}).content.decode()
+    assert "“<mark>우크라</mark>" in client.get("/", {"q": '"우크라'}).content.decode()
 
 
 def test_highlighting_escapes_the_title():
@@ -138,7 +149,7 @@ def test_overlapping_matches_are_marked_once():
 
 
 def test_terms_are_folded_deduplicated_and_limited():
-    assert search.query_terms(" Apple  “A”  apple ") == ["apple", '"a"']
+    assert search.query_terms(" Apple  “A”  apple ") == ["apple", "a"]
     assert len(search.query_terms(" ".join(f"단어{i}" for i in range(50)))) == search.MAX_TERMS
 
 
