@@ -64,6 +64,10 @@ class BoardPage:
     came_from: tuple[int, int] | None = None
 
     def url(self, number: int) -> str:
+        return self.base_url + self.query(number)
+
+    def query(self, number: int) -> str:
+        """The query string of page `number` of this list ("" for page 1 unfiltered)."""
         params = dict(self.params)
         if number > 1:
             params["page"] = number
@@ -71,7 +75,7 @@ class BoardPage:
                 if start and start[0] <= number:
                     params["from"] = f"{start[0]}-{start[1]}"
                     break
-        return with_query(self.base_url, params)
+        return with_query("", params)
 
     @property
     def _block_start(self) -> int:

@@ -89,7 +89,10 @@ def _board_context(filterset, page, notices) -> dict:
         # Marked in titles only where titles were searched.
         "title_terms": filterset.terms if current_field in ("title", "title_body") else [],
         "author_terms": filterset.terms if current_field == "author" else [],
-        "context_query": with_query("", params),
+        # Articles opened from a filtered list say which page they were on:
+        # deep in a search with many matches, finding it again would mean
+        # counting every newer match.
+        "row_query": page.query(page.number) if filterset.is_active else "",  # "" unfiltered
         "field_choices": search.FIELDS.items(),
         "current_field": current_field,
         # As searched; as typed (cut short) when it could not be searched.
@@ -231,15 +234,23 @@ def post_detail(request, number: int):
             older = listed.filter(number__lt=post.number).first()  # 다음글
             # Many matches are checked row by row: count fewer before giving up.
             within = search.VERIFY_LIMIT if filterset.known_matches is not None else None
-            page_number = (
-                1
-                if pinned
-                else page_of(post, rows, unfiltered=not filterset.is_active, within=within)
-            )
-            page = _paginate(filterset, rows, str(page_number or 1))
+            page = None
+            if filterset.is_active and not pinned and "page" in request.GET:
+                # The list it was opened from, if the post is on it (a link
+                # kept from before the list changed may no longer be).
+                claimed = _paginate(filterset, rows, request.GET["page"], request.GET.get("from"))
+                if any(row.pk == post.pk for row in claimed.rows):
+                    page = claimed
             messages = filterset.messages()
-            if page_number is None:
-                messages.append(FAR_IN_THE_LIST)
+            if page is None:
+                page_number = (
+                    1
+                    if pinned
+                    else page_of(post, rows, unfiltered=not filterset.is_active, within=within)
+                )
+                page = _paginate(filterset, rows, str(page_number or 1))
+                if page_number is None:
+                    messages.append(FAR_IN_THE_LIST)
     except search.TooSlow:
         # The article is what was asked for: only the list under it gives up.
         page, notices, newer, older, slow = _too_slow(filterset), [], None, None, True

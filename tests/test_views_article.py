@@ -77,6 +77,39 @@ def test_an_article_far_down_a_search_shows_the_first_page_of_it(client, make_po
     assert "목록의 첫 페이지를 보여 드립니다" in far.content.decode()
 
 
+def test_an_article_opened_deep_in_a_search_returns_to_the_page_it_was_opened_from(
+    client, make_post, monkeypatch
+):
+    import re
+
+    from articles import search
+
+    posts = [make_post(title=f"경제 소식 {i}") for i in range(75)]
+    # More matches than are counted: the list pages on with `from` links.
+    monkeypatch.setattr(search, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
+    board = client.get("/", {"q": "경제", "page": 3}).content.decode()
+    target = posts[74 - 45]  # the 46th row: page 3
+    link = re.search(rf'href="(/posts/{target.number}/\?[^"]+)"', board).group(1)
+    assert "page=3" in link
+
+    response = client.get(link.replace("&amp;", "&"))
+    page = response.context["page"]
+    assert page.number == 3 and target in page.rows
+    html = response.content.decode()
+    assert "목록의 첫 페이지" not in html
+    list_link = re.search(r'<a class="button" href="([^"]+)">목록</a>', html).group(1)
+    assert "page=3" in list_link
+    # Its neighbours on the page say the same page.
+    older = response.context["older"]
+    assert f'href="/posts/{older.number}/?q=%EA%B2%BD%EC%A0%9C&amp;page=3' in html
+
+    # A page the post is not on (a stale link) is not believed.
+    stale = client.get(target.get_absolute_url(), {"q": "경제", "page": 2})
+    assert stale.context["page"].number == 1
+    assert "목록의 첫 페이지" in stale.content.decode()
+
+
 def test_the_list_link_keeps_date_filters(client, make_post):
     post = make_post(published_at=seoul(2025, 1, 5, 10))
     response = client.get(
