@@ -344,10 +344,12 @@ def paginate(
             if came_from:  # the link after a full page: the matches end there
                 message = f"검색 결과는 {number - 1:,}쪽에서 끝납니다."
             elif number > num_pages:
-                # A page number typed past the end. The counted matches fill
-                # num_pages pages: show the last of those, not an empty page.
-                message = f"{number:,}쪽에는 글이 없어 {num_pages:,}쪽을 보여 드립니다."
-                number = num_pages
+                # A page number typed past the end: the matches end before it.
+                # Counting them reads no further than finding the page empty did.
+                total = rows[: (number - 1) * size].count()
+                last = max(_pages(total), 1)
+                message = f"{number:,}쪽에는 글이 없어 마지막 {last:,}쪽을 보여 드립니다."
+                number, num_pages, capped = last, last, False
                 page_rows = _rows_of_page(rows, number, 1, None)
         if capped:
             # The rows shown are matches too: never claim fewer than that. (A

@@ -245,10 +245,11 @@ def test_a_search_page_past_its_end_shows_a_page_that_has_rows(client, make_post
     monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
     response = client.get("/", {"q": "경제", "page": "100"})
     page = response.context["page"]
-    assert page.total_capped and page.number == 1 and len(page.rows) == 20
+    # The real last page, counted, not the last of the pages counted before.
+    assert page.number == 2 and [row.number for row in page.rows] == [5, 4, 3, 2, 1]
     html = response.content.decode()
-    assert "100쪽에는 글이 없어 1쪽을 보여 드립니다" in html
-    assert "20건 이상 · 1/2쪽" in html  # not 1,980 이상: nobody saw rows before page 100
+    assert "100쪽에는 글이 없어 마지막 2쪽을 보여 드립니다" in html
+    assert "총 25건 · 2/2쪽" in html
 
 
 def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post, monkeypatch):
