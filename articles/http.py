@@ -15,6 +15,7 @@ may be kept briefly by browsers and a CDN; staff responses never are.
 import hashlib
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.cache import cache
@@ -56,6 +57,21 @@ def set_cache_headers(request, response) -> None:
     response["Cache-Control"] = PRIVATE if staff else PUBLIC
 
 
+# The query parameters public pages read: the board's filters, its page, and
+# a sitemap section's page. Any other (utm_source, fbclid: links shared on
+# social media carry them) changes nothing on the page.
+PAGE_PARAMS = frozenset({"q", "field", "date_from", "date_to", "page", "from", "p"})
+
+
+def _page_query(query: str) -> str:
+    """The pairs of a raw query string that can change a page, as received."""
+    if not query:
+        return ""
+    return "&".join(
+        pair for pair in query.split("&") if unquote_plus(pair.partition("=")[0]) in PAGE_PARAMS
+    )
+
+
 def public_page(view):
     """A page anyone may read, with GET or HEAD only.
 
@@ -74,7 +90,7 @@ def public_page(view):
         # the scheme and host are part of what was rendered. The query string
         # as received: get_full_path() percent-encodes raw bytes, which made
         # "?q=본문" sent unencoded and its mojibake share one page.
-        query = request.META.get("QUERY_STRING", "")
+        query = _page_query(request.META.get("QUERY_STRING", ""))
         where = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         path = hashlib.sha256(where.encode()).hexdigest()
         key = f"newsboard:page:2:{revision}:{path}"  # 2: entries hold the view's headers

@@ -187,3 +187,24 @@ def test_after_a_restored_backup_deep_pages_are_counted_again(client, make_post)
     response = client.get("/")
     assert response.context["page"].total == 20
     assert response.context["page"].num_pages == 1
+
+
+def test_links_with_tracking_parameters_share_the_cached_page(
+    stopped_clock, client, make_post, django_assert_num_queries
+):
+    from articles.filters import PostFilter
+    from articles.http import PAGE_PARAMS
+
+    # Every parameter a page reads is part of the cache key.
+    assert set(PostFilter.base_filters) <= PAGE_PARAMS
+    post = make_post(title="공유된 기사")
+    client.get(post.get_absolute_url(), {"utm_source": "kakao"})
+    with django_assert_num_queries(0):
+        shared = client.get(post.get_absolute_url(), {"fbclid": "IwAR0abc"})
+    assert "공유된 기사" in shared.content.decode()
+    client.get("/", {"q": "공유", "utm_medium": "social"})
+    with django_assert_num_queries(0):
+        client.get("/", {"q": "공유"})
+    # A parameter the page does read is never shared.
+    other = client.get("/", {"q": "없는말", "utm_medium": "social"})
+    assert "공유된 기사" not in other.content.decode()
