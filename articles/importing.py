@@ -126,13 +126,18 @@ def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
         raise SourceError("CSV의 머리글(첫 줄)을 읽을 수 없습니다.") from None
     reader.fieldnames = header = [name.strip() for name in header]
     if header:
-        unknown = [name for name in header if name not in FIELDS]
+        # A nameless column (a trailing comma, as spreadsheets write) is none.
+        named = [name for name in header if name]
+        unknown = [name for name in named if name not in FIELDS]
         missing = [name for name in REQUIRED if name not in header]
+        twice = sorted({name for name in named if named.count(name) > 1})
         problems = []
         if unknown:
             problems.append("알 수 없는 열: " + ", ".join(map(repr, unknown)))
         if missing:
             problems.append("없는 열: " + ", ".join(missing))
+        if twice:
+            problems.append("두 번 나온 열: " + ", ".join(twice))
         if problems:
             raise SourceError(
                 f"CSV 머리글을 확인해 주세요 ({'; '.join(problems)}). 쉼표로 나눈 첫 줄에"
@@ -159,6 +164,8 @@ def _csv_row(row: dict) -> dict | RowError | None:
         return RowError("UTF-8이 아닌 바이트가 있습니다")
     if None in row:
         return RowError("머리글보다 칸이 많습니다")
+    if (row.pop("", None) or "").strip():
+        return RowError("이름 없는 열에 값이 있습니다")
     return row if any(value.strip() for value in values) else None
 
 
@@ -199,13 +206,14 @@ def read_feed(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
     return _feed_rows(feed)
 
 
-_ADDRESS = re.compile(r"\S+@\S+")
+_ADDRESS = re.compile(r"[^\s()<>]+@[^\s()<>]+")
 
 
 def _feed_author(value: str) -> str:
     """The name in a feed's author: RSS <author> is an e-mail address, often with
     the name in brackets ("kim@kbs.co.kr (김기자)"); the board never shows the address."""
-    # (feedparser's author_detail reads addresses under 5-letter domains wrongly.)
+    # (feedparser's author_detail reads addresses under 5-letter domains
+    # wrongly.) Also "홍길동(hong@yna.co.kr)" and "김기자 <kim@kbs.co.kr>".
     return _ADDRESS.sub("", value).strip(" ()<>\"'") if "@" in value else value
 
 
@@ -220,7 +228,7 @@ def _feed_rows(feed) -> Iterator[tuple[int, dict | RowError]]:
         content = entry.get("content")
         author = _feed_author(entry.get("author", ""))
         title = entry.get("title", "")
-        if entry.get("title_detail", {}).get("type") == "text/html":
+        if entry.get("title_detail", {}).get("type") in ("text/html", "application/xhtml+xml"):
             # Atom <title type="html">: the words, not the markup
             title = html_to_text(sanitize_html(title))
         yield (

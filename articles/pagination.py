@@ -308,6 +308,7 @@ def paginate(
     a link from an earlier page of such a list (see BoardPage.start).
     """
     number, message = parse_page(raw_page)
+    asked = number
     size = settings.BOARD_PAGE_SIZE
     limit = settings.BOARD_COUNT_LIMIT
     if unfiltered:
@@ -348,7 +349,7 @@ def paginate(
                 # Counting them reads no further than finding the page empty did.
                 total = rows[: (number - 1) * size].count()
                 last = max(_pages(total), 1)
-                message = f"{number:,}쪽에는 글이 없어 마지막 {last:,}쪽을 보여 드립니다."
+                message = f"{asked:,}쪽에는 글이 없어 마지막 {last:,}쪽을 보여 드립니다."
                 number, num_pages, capped = last, last, False
                 page_rows = _rows_of_page(rows, number, 1, None)
         if capped:

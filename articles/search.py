@@ -3,7 +3,8 @@
 Korean readers expect substring matches (`중국` finds `중국의`), so terms are
 matched inside words, never as whole words. Query and text are compared after
 the same folding: NFC, no NUL bytes, curly quotes made straight, lower case.
-Every whitespace-separated term must match. `%` and `_` are literal.
+Every whitespace-separated term must match; quotes around a term are dropped.
+`%` and `_` are literal.
 
 The board's FilterSet calls `search()`; the admin and scripts that only need
 the queryset call `search_posts()`. How the match is found (an index, a scan)
@@ -81,29 +82,26 @@ def _register_sqlite_functions(sender, connection, **kwargs):
         )
 
 
-# After fold(): a quoted phrase, or a run of anything but spaces.
-_PIECE = re.compile(r"\"([^\"]*)\"|'([^']*)'|(\S+)")
-
-
 def query_terms(query: str, limit: int | None = MAX_TERMS) -> list[str]:
     """The distinct folded terms of a query, in order, at most `limit`.
 
-    Words in quotes are one term, a phrase ("사회적 거리두기"), and quotes
-    around a term are not part of it: a reader who types "개헌" means the
-    word, not the marks (which the index does not hold, so a quoted common
-    word used to be checked in every post that has it). Quotes inside a word
-    stay (trump's).
+    Quotes around a term are not part of it: a reader who types "개헌" means
+    the word, not the marks (which the index does not hold, so a quoted
+    common word used to be checked in every post that has it). Quotes inside
+    a term stay (trump's).
     """
     terms = []
-    for match in _PIECE.finditer(fold(query)):
-        piece = next(group for group in match.groups() if group is not None)
-        term = " ".join(piece.split()).strip("'\"") or match[0]
+    for word in fold(query).split():
+        term = word.strip(_QUOTES) or word
         if term not in terms:
             terms.append(term)
     # Quotes alone are a term only in a query of nothing else, which the
     # reader is then asked to fill with a letter.
-    words = [term for term in terms if term.strip("'\"")]
+    words = [term for term in terms if term.strip(_QUOTES)]
     return (words or terms)[:limit]
+
+
+_QUOTES = "'\""  # after fold()
 
 
 class _QuoteFold(Func):

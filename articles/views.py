@@ -212,6 +212,17 @@ def _link_preview(request, post, body, description) -> dict:
     }
 
 
+def _neighbour_queries(page, post, newer, older) -> dict:
+    shown = {row.pk for row in page.rows}
+    if post.pk not in shown:  # the list shown is not the post's page
+        return {}
+    here = page.query(page.number)
+    return {
+        "newer_query": here if newer is None or newer.pk in shown else page.query(page.number - 1),
+        "older_query": here if older is None or older.pk in shown else page.query(page.number + 1),
+    }
+
+
 FAR_IN_THE_LIST = "이 글은 목록의 앞쪽에서 멀리 있어 목록의 첫 페이지를 보여 드립니다."
 
 
@@ -268,6 +279,8 @@ def post_detail(request, number: int):
             **_link_preview(request, post, body, description),
             "newer": newer,
             "older": older,
+            # A neighbour off this page is on the page before or after it.
+            **(_neighbour_queries(page, post, newer, older) if filterset.is_active else {}),
             "list_url": page.url(page.number),
             "messages_list": messages,
         },

@@ -492,12 +492,14 @@ def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup
         "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>예시 뉴스</title>"
         + item.format(t="이름 있는 기자", n=1, a="<author>reporter@news.example (김기자)</author>")
         + item.format(t="주소만", n=2, a="<author>desk@news.example</author>")
+        + item.format(t="붙여 쓴 주소", n=3, a="<author>홍길동(hong@yna.co.kr)</author>")
         + "</channel></rss>"
     )
     run(path)
     assert dict(Post.objects.values_list("title", "author__name")) == {
         "이름 있는 기자": "김기자",
         "주소만": "예시 뉴스",
+        "붙여 쓴 주소": "홍길동",
     }
     atom = tmp_path / "feed.atom"
     atom.write_text(
@@ -505,10 +507,14 @@ def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup
         "<title>예시</title><id>x</id><updated>2025-02-23T09:00:00Z</updated><entry>"
         "<title type='html'>&lt;b&gt;굵은&lt;/b&gt; 제목 &amp;amp; 엔티티</title>"
         "<link href='https://news.example/a'/><id>a</id><updated>2025-02-23T09:00:00Z</updated>"
+        "</entry><entry><title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>"
+        "<b>굵은</b> 제목 &amp;amp; x</div></title>"
+        "<link href='https://news.example/b'/><id>b</id><updated>2025-02-23T09:00:00Z</updated>"
         "</entry></feed>"
     )
     run(atom)
     assert Post.objects.get(source_url="https://news.example/a").title == "굵은 제목 & 엔티티"
+    assert Post.objects.get(source_url="https://news.example/b").title == "굵은 제목 &amp; x"
 
 
 @pytest.mark.parametrize(
@@ -517,6 +523,7 @@ def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup
         ("title,author,published_at,body", "알 수 없는 열: 'body'"),
         ("title,author,body_html", "없는 열: published_at"),
         ("title;author;published_at", "알 수 없는 열: 'title;author;published_at'"),
+        ("title,author,published_at,title", "두 번 나온 열: title"),
     ],
 )
 def test_a_csv_header_naming_other_columns_fails_before_any_row(db, tmp_path, header, message):
@@ -546,3 +553,15 @@ def test_an_export_read_by_a_reader_that_stops_early_ends_quietly(db, make_post)
     with os.fdopen(write, "w", encoding="utf-8") as out:
         call_command("export_posts", stdout=out, stderr=err)
     assert err.getvalue() == ""
+
+
+def test_a_csv_with_a_trailing_comma_in_every_line_is_read(db, tmp_path):
+    # As spreadsheets write it: a nameless last column, empty.
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "title,author,published_at,\n"
+        "첫 글,랭크뉴스,2025-02-23T18:40:00+09:00,\n"
+        "둘째 글,랭크뉴스,2025-02-23T18:41:00+09:00,무엇\n"
+    )
+    out, err = run(path)
+    assert "새 글 1" in out and f"{path}:3: 이름 없는 열에 값이 있습니다" in err

@@ -250,6 +250,10 @@ def test_a_search_page_past_its_end_shows_a_page_that_has_rows(client, make_post
     html = response.content.decode()
     assert "100쪽에는 글이 없어 마지막 2쪽을 보여 드립니다" in html
     assert "총 25건 · 2/2쪽" in html
+    # Past the pages a search may skip ahead (5,000), the message still names
+    # the page asked for.
+    html = client.get("/", {"q": "경제", "page": "99999"}).content.decode()
+    assert "99,999쪽에는 글이 없어 마지막 2쪽을 보여 드립니다" in html
 
 
 def test_a_lower_bound_never_claims_fewer_than_the_rows_shown(client, make_post, monkeypatch):

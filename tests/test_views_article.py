@@ -104,6 +104,16 @@ def test_an_article_opened_deep_in_a_search_returns_to_the_page_it_was_opened_fr
     older = response.context["older"]
     assert f'href="/posts/{older.number}/?q=%EA%B2%BD%EC%A0%9C&amp;page=3' in html
 
+    # The first row's 이전글 is on page 2, the last row's 다음글 on page 4.
+    top, bottom = page.rows[0], page.rows[-1]
+    for post, rel, other_page in ((top, "prev", 2), (bottom, "next", 4)):
+        html = client.get(post.get_absolute_url() + link[link.index("?") :].replace("&amp;", "&"))
+        html = html.content.decode()
+        neighbour = re.search(rf'href="([^"]+)" rel="{rel}"', html).group(1).replace("&amp;", "&")
+        assert f"page={other_page}" in neighbour
+        opened = client.get(neighbour).context["page"]
+        assert opened.number == other_page
+
     # A page the post is not on (a stale link) is not believed.
     stale = client.get(target.get_absolute_url(), {"q": "경제", "page": 2})
     assert stale.context["page"].number == 1

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 import tempfile
@@ -17,12 +18,16 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, **options):
         target = Path(output) if output else None
         try:
-            if target is None or (target.exists() and not target.is_file()):
-                # Standard output, /dev/stdout, a pipe: written as it goes.
-                out = self.stdout if target is None else open(target, "w", encoding="utf-8")  # noqa: SIM115
-                count = self._write(out)
-                if target is not None:
-                    out.close()
+            if target is None:
+                count = self._write(self.stdout)
+            elif target.exists() and not target.is_file():
+                # /dev/stdout, a pipe: written as it goes.
+                out = open(target, "w", encoding="utf-8")  # noqa: SIM115
+                try:
+                    count = self._write(out)
+                finally:
+                    with contextlib.suppress(BrokenPipeError):
+                        out.close()  # closed even when its flush finds the pipe gone
             else:
                 count = self._write_whole(target)
         except BrokenPipeError:

@@ -53,7 +53,9 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     search.index_documents(list(map_(_document, rows)))
                     if rows:
-                        BoardRevision.bump(layout=False)  # cached search pages change
+                        # Cached pages change, and the rows loaddata or SQL wrote
+                        # past the app may move board pages: a new layout too.
+                        BoardRevision.bump()
                 written += len(rows)
                 bar.update(seen - bar.n)
         elapsed = time.perf_counter() - started
