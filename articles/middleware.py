@@ -3,6 +3,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.template.response import TemplateResponse
 
+from .http import PRIVATE
 from .views import healthz
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,24 @@ def not_found_not_kept(get_response):
         response = get_response(request)
         if response.status_code == 404 and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware
+
+
+def cookies_not_shared(get_response):
+    """A response that sets a cookie is for its one reader: no shared cache keeps it.
+
+    A reader whose session has expired gets the public page and, from the
+    session middleware (inside this one), the deletion of its cookie; a CDN
+    keeping that would delete the cookie of every reader it served next,
+    signing editors out.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if response.cookies and "public" in response.get("Cache-Control", ""):
+            response["Cache-Control"] = PRIVATE
         return response
 
     return middleware

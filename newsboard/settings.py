@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "newsboard.routers.ReplicaRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "articles.middleware.cookies_not_shared",  # around the cookies set inside it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -208,3 +208,12 @@ def test_links_with_tracking_parameters_share_the_cached_page(
     # A parameter the page does read is never shared.
     other = client.get("/", {"q": "없는말", "utm_medium": "social"})
     assert "공유된 기사" not in other.content.decode()
+
+
+def test_a_response_deleting_a_stale_session_cookie_is_kept_by_no_shared_cache(client, make_post):
+    make_post()
+    client.cookies["sessionid"] = "expired-or-forged"
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.cookies["sessionid"].value == ""  # Django deletes the stale cookie
+    assert response["Cache-Control"] == "private, no-store"
