@@ -327,6 +327,10 @@ def paginate(
         # An empty list has its own message ("…에 맞는 글이 없습니다").
         number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다." if total else message
     came_from = parse_start(raw_start, number) if capped else None
+    if came_from and came_from[1] + (came_from[0] - 1) * size > BoardRevision.highest(rows.db):
+        # Page p starts at least (p - 1) × 20 numbers below the highest ever
+        # given: a `from` claiming otherwise was not written by this board.
+        came_from = None
     first_page, walked = came_from or (1, None)
     if capped and number - first_page >= MAX_UNCOUNTED_PAGE:
         # Pages are OFFSETs into the matches from the top or from `came_from`: bound them.

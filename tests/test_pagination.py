@@ -307,14 +307,32 @@ def test_a_page_reached_through_a_start_keeps_its_earlier_links(client, make_pos
     settings.BOARD_COUNT_LIMIT = 10
     for i in range(100):
         make_post(title=f"경제 소식 {i}")
-    page = client.get("/", {"q": "경제", "page": 5, "from": "3-70"}).context["page"]
-    assert [row.number for row in page.rows][:1] == [30]  # two pages below post 70
-    assert "from=5-30" in page.url(6) and "from=3-70" in page.url(4)
+    # (Page 3 of this list really starts at 60; a start it could have had, 55,
+    # shows that the walk starts from it.)
+    page = client.get("/", {"q": "경제", "page": 5, "from": "3-55"}).context["page"]
+    assert [row.number for row in page.rows][:1] == [15]  # two pages below post 55
+    assert "from=5-15" in page.url(6) and "from=3-55" in page.url(4)
     assert "from" not in page.url(2)  # before the known start: from the top
+    # Page 99,998 cannot start at 70 on a board of 100: walked from the top.
     forged = client.get("/", {"q": "경제", "page": 99999, "from": "99998-70"}).context["page"]
-    assert [row.number for row in forged.rows][:1] == [50]
-    assert forged.total == 20  # what it has seen, not 99,998 pages' worth
+    assert [row.number for row in forged.rows][:1] == [20]
+    assert forged.number == 5 and forged.total == 100 and not forged.total_capped
     for odd in ("", "x", "3-", "-70", "9-70", "3-0", "0-70", "３-70", "3-70-1", "3-" + "9" * 40):
         response = client.get("/", {"q": "경제", "page": 5, "from": odd})
         assert response.status_code == 200
         assert [row.number for row in response.context["page"].rows][:1] == [20]  # from the top
+
+
+def test_a_from_parameter_no_page_of_this_board_could_have_written_is_ignored(
+    client, make_post, monkeypatch
+):
+    from articles import search
+
+    for i in range(45):
+        make_post(title=f"경제 소식 {i}")
+    monkeypatch.setattr(search, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(search, "VERIFY_LIMIT", 5)
+    page = client.get("/", {"q": "경제", "page": 999_999_999, "from": "999999999-40"})
+    # Walked from the top instead: the real last page, with the total counted.
+    assert page.context["page"].number == 3
+    assert "999,999,999/" not in page.content.decode() and "총 45건" in page.content.decode()
