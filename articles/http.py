@@ -19,11 +19,10 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe
 
 from .pagination import board_edition
 
@@ -70,6 +69,24 @@ def _page_query(query: str) -> str:
     return "&".join(
         pair for pair in query.split("&") if unquote_plus(pair.partition("=")[0]) in PAGE_PARAMS
     )
+
+
+def _read_only(view):
+    """GET and HEAD; anything else 405 with Allow, and a line saying so in Korean."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponseNotAllowed(
+                ["GET", "HEAD"],
+                "이 주소는 읽기만 할 수 있습니다 (GET, HEAD).\n",
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def public_page(view):
@@ -126,4 +143,4 @@ def public_page(view):
             set_cache_headers(request, response)
         return response
 
-    return csrf_exempt(require_safe(wrapper))
+    return csrf_exempt(_read_only(wrapper))

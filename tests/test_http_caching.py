@@ -27,7 +27,8 @@ def test_public_pages_answer_only_get_and_head(make_post, method):
                 "/sitemap-posts-0.xml", "/robots.txt"]:  # fmt: skip
         response = getattr(client, method)(url)
         assert (url, response.status_code, response.get("Allow")) == (url, 405, "GET, HEAD")
-        assert response.content == b"", url  # not the page
+        # Not the page: a line saying why, in Korean.
+        assert response.content.decode() == "이 주소는 읽기만 할 수 있습니다 (GET, HEAD).\n", url
     assert client.head("/").status_code == 200
 
 
