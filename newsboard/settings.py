@@ -70,7 +70,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
-    "axes",
+    "newsboard.apps.AxesConfig",  # django-axes, with a Korean title
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -200,6 +200,7 @@ LANGUAGE_CODE = "ko-kr"
 LANGUAGES = [("ko", "한국어")]
 TIME_ZONE = "Asia/Seoul"
 FORMAT_MODULE_PATH = ["newsboard.formats"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Korean for django-axes
 USE_I18N = True
 USE_TZ = True
 

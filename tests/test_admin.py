@@ -483,3 +483,18 @@ def test_the_changelist_writes_dates_as_the_board_does(editor_client, make_post)
     make_post(published_at=seoul(2025, 2, 23, 18, 40))
     html = editor_client.get(CHANGELIST).content.decode()
     assert "2025.02.23 18:40" in html and "오후" not in html
+
+
+def test_the_login_lockout_section_of_the_admin_is_in_korean(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("boss", password="pw-boss-1234"))
+    index = client.get("/admin/").content.decode()
+    assert "로그인 잠금" in index and "접속 시도" in index and "접속 기록" in index
+    assert "Access attempts" not in index and "Axes" not in index
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        user_agent="curl", ip_address="10.0.0.1", username="x", http_accept="*/*",
+        path_info="/admin/login/", get_data="", post_data="", failures_since_start=1,
+    )  # fmt: skip
+    attempts = client.get("/admin/axes/accessattempt/").content.decode()
+    assert "IP 주소" in attempts and "IP Address" not in attempts
