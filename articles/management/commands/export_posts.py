@@ -10,10 +10,10 @@ from articles import importing
 
 
 class Command(BaseCommand):
-    help = "Export every post as JSONL (by number), in the format import_posts reads."
+    help = "모든 글을 번호순 JSONL로 내보냅니다 (import_posts가 읽는 형식)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+        parser.add_argument("--output", "-o", help="쓸 파일 (없으면 표준 출력)")
 
     def handle(self, *args, output=None, **options):
         target = Path(output) if output else None

@@ -14,15 +14,15 @@ def _prepare(args):
 
 class Command(BaseCommand):
     help = (
-        "Generate COUNT synthetic Korean news posts with bodies for SEED. "
-        "Rerunning completes an interrupted run; numbers are never reused."
+        "SEED의 합성 한국어 뉴스 글(본문 포함)을 COUNT개가 되도록 만듭니다. "
+        "다시 실행하면 중단된 만들기를 이어서 끝내며, 번호는 다시 쓰지 않습니다."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, required=True, help="posts the seed should have")
+        parser.add_argument("--count", type=int, required=True, help="이 시드로 만들어 둘 글 수")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--batch", type=int, default=5_000, help="posts per transaction")
-        parser.add_argument("--workers", type=int, default=2, help="processes preparing posts")
+        parser.add_argument("--batch", type=int, default=5_000, help="트랜잭션 하나에 쓰는 글 수")
+        parser.add_argument("--workers", type=int, default=2, help="글을 준비하는 프로세스 수")
 
     def handle(self, *args, count, seed, batch, workers, **options):
         if count < 0 or batch < 1 or workers < 1:

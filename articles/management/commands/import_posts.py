@@ -8,23 +8,27 @@ from articles import importing
 
 class Command(BaseCommand):
     help = (
-        "Import posts from a JSONL or CSV file, or an RSS/Atom feed (file or URL). "
-        "Idempotent: posts are matched by number, else by source URL."
+        "JSONL·CSV 파일이나 RSS/Atom 피드(파일 또는 주소)에서 글을 가져옵니다. "
+        "같은 파일을 다시 가져와도 그대로입니다: 번호로, 없으면 원문 주소로 글을 찾습니다."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="file path, or an http(s) URL for --format feed")
+        parser.add_argument("path", help="파일 경로, 또는 --format feed일 때 http(s) 주소")
         parser.add_argument(
-            "--format", choices=sorted(importing.READERS), help="default: from the extension"
+            "--format", choices=sorted(importing.READERS), help="형식 (없으면 파일 확장자로 판단)"
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="check and report, write nothing"
+            "--dry-run", action="store_true", help="점검하고 보고만 하며 저장하지 않음"
         )
-        parser.add_argument("--strict", action="store_true", help="write nothing if any row is bad")
         parser.add_argument(
-            "--batch", type=int, default=importing.BATCH, help="rows per transaction"
+            "--strict",
+            action="store_true",
+            help="잘못된 행이 하나라도 있으면 아무것도 저장하지 않음",
         )
-        parser.add_argument("--workers", type=int, default=2, help="processes checking rows")
+        parser.add_argument(
+            "--batch", type=int, default=importing.BATCH, help="트랜잭션 하나에 쓰는 행 수"
+        )
+        parser.add_argument("--workers", type=int, default=2, help="행을 점검하는 프로세스 수")
 
     def handle(self, *args, path, format, dry_run, strict, batch, workers, **options):
         if batch < 1 or workers < 1:

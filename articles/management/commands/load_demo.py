@@ -12,9 +12,7 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_board.json"
 
 
 class Command(BaseCommand):
-    help = (
-        "Load the demo board (20 rows of a real Korean news board and one KBS article). Idempotent."
-    )
+    help = "데모 게시판(실제 뉴스 게시판 20행과 KBS 기사 하나)을 불러옵니다. 다시 실행해도 그대로입니다."
 
     def handle(self, *args, **options):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))

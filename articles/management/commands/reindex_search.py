@@ -15,16 +15,16 @@ def _document(row):
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the search index from posts' titles and bodies, in batches by post id. "
-        "Needed only when posts were written around the app: loaddata, or SQL by hand."
+        "글의 제목과 본문으로 검색 색인을 다시 만듭니다 (글 id 순, 묶음마다 트랜잭션 하나). "
+        "앱을 거치지 않고 쓴 글(loaddata, 직접 쓴 SQL)에만 필요합니다."
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("--missing", action="store_true", help="색인 행이 없는 글만")
         parser.add_argument(
-            "--missing", action="store_true", help="only posts that have no index row"
+            "--batch", type=int, default=2_000, help="트랜잭션 하나에 색인하는 글 수"
         )
-        parser.add_argument("--batch", type=int, default=2_000, help="posts per transaction")
-        parser.add_argument("--workers", type=int, default=2, help="processes tokenising")
+        parser.add_argument("--workers", type=int, default=2, help="토큰을 만드는 프로세스 수")
 
     def handle(self, *args, missing, batch, workers, **options):
         if batch < 1 or workers < 1:
