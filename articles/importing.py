@@ -45,6 +45,7 @@ LIMITS = {
     "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
 REQUIRED = ("title", "author", "published_at")
+_NAMELESS = "\0"  # the key of a CSV column without a name (no header holds a NUL)
 _OPTIONAL = ("status", "is_notice", "source_name", "source_url", "reporter", "credits", "body_html")
 _FLAGS = ("status", "is_notice")
 _STORED_AS = {"body_html": "html"}
@@ -124,10 +125,12 @@ def read_csv(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
         header = reader.fieldnames or []
     except csv.Error:
         raise SourceError("CSV의 머리글(첫 줄)을 읽을 수 없습니다.") from None
-    reader.fieldnames = header = [name.strip() for name in header]
+    # A nameless column (a trailing comma, as spreadsheets write) is none of
+    # the fields; each gets a key of its own so that no value in one is lost.
+    header = [name.strip() or f"{_NAMELESS}{i}" for i, name in enumerate(header)]
+    reader.fieldnames = header
     if header:
-        # A nameless column (a trailing comma, as spreadsheets write) is none.
-        named = [name for name in header if name]
+        named = [name for name in header if not name.startswith(_NAMELESS)]
         unknown = [name for name in named if name not in FIELDS]
         missing = [name for name in REQUIRED if name not in header]
         twice = sorted({name for name in named if named.count(name) > 1})
@@ -164,7 +167,8 @@ def _csv_row(row: dict) -> dict | RowError | None:
         return RowError("UTF-8이 아닌 바이트가 있습니다")
     if None in row:
         return RowError("머리글보다 칸이 많습니다")
-    if (row.pop("", None) or "").strip():
+    nameless = [key for key in row if key.startswith(_NAMELESS)]
+    if any((row.pop(key) or "").strip() for key in nameless):
         return RowError("이름 없는 열에 값이 있습니다")
     return row if any(value.strip() for value in values) else None
 
@@ -206,7 +210,8 @@ def read_feed(data: bytes) -> Iterator[tuple[int, dict | RowError]]:
     return _feed_rows(feed)
 
 
-_ADDRESS = re.compile(r"[^\s()<>]+@[^\s()<>]+")
+_ADDRESS = re.compile(r"[^\s()<>,]+@[^\s()<>,]+")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|<\s*>")
 
 
 def _feed_author(value: str) -> str:
@@ -214,7 +219,9 @@ def _feed_author(value: str) -> str:
     the name in brackets ("kim@kbs.co.kr (김기자)"); the board never shows the address."""
     # (feedparser's author_detail reads addresses under 5-letter domains
     # wrongly.) Also "홍길동(hong@yna.co.kr)" and "김기자 <kim@kbs.co.kr>".
-    return _ADDRESS.sub("", value).strip(" ()<>\"'") if "@" in value else value
+    if "@" not in value:
+        return value
+    return _EMPTY_BRACKETS.sub("", _ADDRESS.sub("", value)).strip(" ()<>\"',")
 
 
 def _feed_rows(feed) -> Iterator[tuple[int, dict | RowError]]:

@@ -493,6 +493,9 @@ def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup
         + item.format(t="이름 있는 기자", n=1, a="<author>reporter@news.example (김기자)</author>")
         + item.format(t="주소만", n=2, a="<author>desk@news.example</author>")
         + item.format(t="붙여 쓴 주소", n=3, a="<author>홍길동(hong@yna.co.kr)</author>")
+        + item.format(
+            t="두 기자", n=4, a="<author>김기자(kim@kbs.co.kr), 이기자(lee@kbs.co.kr)</author>"
+        )
         + "</channel></rss>"
     )
     run(path)
@@ -500,6 +503,7 @@ def test_a_feed_shows_an_authors_name_never_an_address_and_titles_without_markup
         "이름 있는 기자": "김기자",
         "주소만": "예시 뉴스",
         "붙여 쓴 주소": "홍길동",
+        "두 기자": "김기자, 이기자",
     }
     atom = tmp_path / "feed.atom"
     atom.write_text(
@@ -565,3 +569,9 @@ def test_a_csv_with_a_trailing_comma_in_every_line_is_read(db, tmp_path):
     )
     out, err = run(path)
     assert "새 글 1" in out and f"{path}:3: 이름 없는 열에 값이 있습니다" in err
+    # Two nameless columns: a value in the first is not lost behind the second.
+    path.write_text(
+        "title,author,published_at,,\n셋째 글,랭크뉴스,2025-02-23T18:42:00+09:00,중요한 값,\n"
+    )
+    out, err = run(path)
+    assert "새 글 0" in out and f"{path}:2: 이름 없는 열에 값이 있습니다" in err

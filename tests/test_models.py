@@ -81,22 +81,3 @@ def test_posts_created_at_the_same_moment_get_different_numbers():
         thread.join()
     assert errors == []
     assert sorted(made) == list(range(101, 101 + workers))
-
-
-def test_postgresql_compresses_long_bodies_and_tokens_with_lz4(make_post):
-    import pytest
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("TOAST compression is PostgreSQL's")
-    # Long enough to be compressed: varied text, as articles are.
-    words = [f"{chr(0xAC00 + i * 37 % 11172)}{chr(0xAC00 + i * 91 % 11172)}" for i in range(3000)]
-    post = make_post(body_html="<p>" + " ".join(words) + "</p>")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_column_compression(b.html), pg_column_compression(b.text),"
-            " pg_column_compression(s.tokens) FROM articles_articlebody b"
-            " JOIN articles_search s USING (post_id) WHERE b.post_id = %s",
-            [post.pk],
-        )
-        assert cursor.fetchone() == ("lz4", "lz4", "lz4")

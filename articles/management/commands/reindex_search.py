@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Max
 from tqdm import tqdm
 
 from articles import parallel, search
@@ -53,11 +54,15 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     search.index_documents(list(map_(_document, rows)))
                     if rows:
-                        # Cached pages change, and the rows loaddata or SQL wrote
-                        # past the app may move board pages: a new layout too.
-                        BoardRevision.bump()
+                        BoardRevision.bump(layout=False)  # cached search pages change
                 written += len(rows)
                 bar.update(seen - bar.n)
+        if written:
+            # Rows loaddata or SQL wrote past the app may move board pages
+            # (one new layout, not one a batch: each costs the next deep page
+            # a recount), and may hold numbers above the highest ever given.
+            top = Post.objects.aggregate(top=Max("number"))["top"] or 0
+            BoardRevision.bump(number=top)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"검색 색인: {written:,}개 글을 색인했습니다"
