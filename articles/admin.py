@@ -21,6 +21,14 @@ from .models import MAX_NUMBER, ArticleBody, Author, Post
 from .text import clean_line
 
 
+class AtLeast(int):
+    """A count known only to be at least this: shown as "1,000+" (결과 1,000+개,
+    1,000+ 게시글), never as an exact number."""
+
+    def __str__(self):
+        return f"{int(self):,}+"
+
+
 class CappedCountPaginator(Paginator):
     """Counts at most CAP rows, so that the changelist never runs a full COUNT(*).
 
@@ -34,14 +42,6 @@ class CappedCountPaginator(Paginator):
     def count(self):
         count = self.object_list[: self.CAP + 1].count()
         return AtLeast(self.CAP) if count > self.CAP else count
-
-
-class AtLeast(int):
-    """A count known only to be at least this: shown as "1,000+" (결과 1,000+개,
-    1,000+ 게시글), never as an exact number."""
-
-    def __str__(self):
-        return f"{int(self):,}+"
 
 
 _TO_THE_COMMAND = "파일을 나누거나, 서버에서 manage.py import_posts로 가져오세요."

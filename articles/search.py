@@ -396,22 +396,21 @@ class _SqliteIndex:
         )
 
     def delete(self, cursor, ids: list[int]) -> None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cursor.execute(
-                f"DELETE FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk
-            )
+        self._by_rowid(cursor, f"DELETE FROM {TABLE}", ids)
 
     def indexed(self, cursor, ids: list[int]) -> set[int]:
-        found = set()
+        return {row[0] for row in self._by_rowid(cursor, f"SELECT rowid FROM {TABLE}", ids)}
+
+    @staticmethod
+    def _by_rowid(cursor, statement: str, ids: list[int]) -> list[tuple]:
+        """`statement WHERE rowid IN (…)` over ids in chunks (SQLite limits the
+        number of parameters), and the rows it returned."""
+        rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})",
-                chunk,
-            )
-            found.update(row[0] for row in cursor.fetchall())
-        return found
+            cursor.execute(f"{statement} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk)
+            rows += cursor.fetchall()
+        return rows
 
 
 class TsMatch(Lookup):
