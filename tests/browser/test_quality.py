@@ -103,6 +103,31 @@ def test_on_a_phone_a_long_author_name_gives_way_to_the_date(browser, site, make
     context.close()
 
 
+def test_on_a_phone_a_long_title_wraps_and_leaves_the_author_readable(browser, site, make_post):
+    """A title longer than the screen used to widen the row's columns: the
+    page scrolled sideways and 글쓴이 shrank to an ellipsis or nothing."""
+    make_post(
+        title='[단독] 美 연준 의장 "관세 충격 본격화 전 금리 동결 기조 유지"…'
+        "시장은 연내 두 차례 인하 전망 여전히 우세, 국내 증시 영향은 제한적",
+        author="김기자",
+    )
+    context = browser.new_context(**DEVICES["phone"], locale="ko-KR")
+    page = context.new_page()
+    page.goto(site + "/")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    row = page.locator("table.board-table tbody tr", has_text="연내 두 차례")
+    title, number, author = (
+        row.locator(s).bounding_box() for s in (".col-title", ".col-num", ".col-author")
+    )
+    assert title["x"] + title["width"] <= width[1]
+    assert title["height"] > number["height"] * 2  # wrapped onto several lines
+    author_text = row.locator(".col-author")
+    assert author_text.evaluate("e => e.scrollWidth <= e.clientWidth")  # 김기자 not cut
+    assert author["width"] > 20
+    context.close()
+
+
 def test_the_skip_link_moves_focus_and_focus_is_visible(open_page, site):
     page = open_page()
     page.goto(site + "/")
