@@ -20,6 +20,16 @@ SEOUL = ZoneInfo(settings.TIME_ZONE)
 EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
+# What the date boxes send, and the board's own way of writing a date.
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%Y.%m.%d",
+    "%Y.%m.%d.",
+    "%Y. %m. %d",
+    "%Y. %m. %d.",
+    "%Y/%m/%d",
+    "%Y%m%d",
+]
 
 
 # Control characters and noncharacters mean nothing in a search, and XML (the
@@ -32,6 +42,10 @@ class BoardForm(forms.Form):
 
     def clean_q(self):
         value = _CONTROLS.sub(" ", self.cleaned_data.get("q") or "")
+        if "\ufffd" in value:  # what Django decodes bytes that are not UTF-8 to
+            raise forms.ValidationError(
+                "검색어를 읽을 수 없습니다. 주소에 UTF-8이 아닌 글자가 들어 있습니다."
+            )
         if not value.isascii():
             # Format characters (zero-width space, BOM, soft hyphen, bidi
             # overrides) are copy-paste leftovers: unseen, they made a query
@@ -58,6 +72,11 @@ class BoardForm(forms.Form):
         return data
 
 
+def shown_query(raw: str) -> str:
+    """A query that failed validation, as the search box may show it again."""
+    return _CONTROLS.sub("", raw).replace("\ufffd", "")[: search.MAX_QUERY_LENGTH]
+
+
 def seoul_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=SEOUL)
 
@@ -66,10 +85,16 @@ class PostFilter(django_filters.FilterSet):
     # Applied in this order: the dates before the search, which counts the
     # matches it knows of (search.Search.known_matches) within them.
     date_from = django_filters.DateFilter(
-        label="시작 날짜", method="filter_date_from", error_messages=DATE_ERRORS
+        label="시작 날짜",
+        method="filter_date_from",
+        input_formats=DATE_FORMATS,
+        error_messages=DATE_ERRORS,
     )
     date_to = django_filters.DateFilter(
-        label="끝 날짜", method="filter_date_to", error_messages=DATE_ERRORS
+        label="끝 날짜",
+        method="filter_date_to",
+        input_formats=DATE_FORMATS,
+        error_messages=DATE_ERRORS,
     )
 
     q = django_filters.CharFilter(

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from . import search
-from .filters import PostFilter
+from .filters import PostFilter, shown_query
 from .http import not_kept, public_page
 from .models import Post
 from .pagination import BoardPage, page_of, paginate, with_query
@@ -81,6 +81,7 @@ def _board_context(filterset, page, notices) -> dict:
     data = filterset.form.cleaned_data
     current_field = data.get("field") or search.DEFAULT_FIELD
     return {
+        "period": _period(data.get("date_from"), data.get("date_to")),
         "date_presets": _date_presets(params),
         "filterset": filterset,
         "page": page,
@@ -96,13 +97,19 @@ def _board_context(filterset, page, notices) -> dict:
         "field_choices": search.FIELDS.items(),
         "current_field": current_field,
         # As searched; as typed (cut short) when it could not be searched.
-        "current_q": data["q"]
-        if "q" in data
-        else filterset.form.data.get("q", "")[: search.MAX_QUERY_LENGTH],
+        "current_q": data["q"] if "q" in data else shown_query(filterset.form.data.get("q", "")),
         "feed_url": with_query(reverse("articles:feed"), params),
         "current_date_from": params.get("date_from", ""),
         "current_date_to": params.get("date_to", ""),
     }
+
+
+def _period(start, end) -> str:
+    """The dates a list is filtered to, as the board writes dates."""
+    start, end = (day and day.strftime("%Y.%m.%d") for day in (start, end))
+    if start and end:
+        return start if start == end else f"{start} ~ {end}"
+    return f"{start}부터" if start else f"{end}까지" if end else ""
 
 
 def _too_slow(filterset) -> BoardPage:
@@ -130,12 +137,15 @@ def board(request):
     except search.TooSlow:
         page, notices, status = _too_slow(filterset), [], 503
         messages = [*filterset.input_messages(), page.message]
-    response = render(
-        request,
-        "articles/board.html",
-        {**_board_context(filterset, page, notices), "messages_list": messages},
-        status=status,
-    )
+    context = {
+        **_board_context(filterset, page, notices),
+        "messages_list": messages,
+        # For a link card: this list's own address (whatever else the shared
+        # one carried: the page cache serves it to all), and the site's picture.
+        "page_url": request.build_absolute_uri(reverse("articles:board") + page.query(page.number)),
+        "og_image": request.build_absolute_uri(static("og-default.png")),
+    }
+    response = render(request, "articles/board.html", context, status=status)
     return not_kept(response) if status == 503 else response
 
 

@@ -56,6 +56,18 @@ def test_dates_the_wrong_way_round_are_swapped_and_said_so(client, make_post):
     assert response.context["current_date_to"] == "2025-02-10"
 
 
+@pytest.mark.parametrize("typed", ["2025.02.05", "2025. 2. 5.", "2025/02/05", "20250205"])
+def test_dates_as_the_board_writes_them_are_understood(client, make_post, typed):
+    from .conftest import seoul
+
+    for day in (4, 5, 6):
+        make_post(title=f"2월 {day}일 소식", published_at=seoul(2025, 2, day, 12, 0))
+    response = client.get("/", {"date_from": typed, "date_to": typed})
+    assert "형식으로 입력해 주세요" not in response.content.decode()
+    assert numbers(response) == [2]
+    assert response.context["current_date_from"] == "2025-02-05"  # what the date box reads
+
+
 def test_a_very_long_query_is_refused_politely(client, board):
     response = client.get("/", {"q": "트" * 10_000})
     assert response.status_code == 200
@@ -119,3 +131,17 @@ def test_bad_input_on_the_article_page_keeps_it_readable(client, board):
     )
     assert response.status_code == 200
     assert "검색어는 100자까지" in response.content.decode()
+
+
+def test_a_query_with_a_nul_byte_is_shown_again_without_it(client, board):
+    response = client.get("/?q=%ED%8A%B8%00%EB%9F%BC")
+    assert response.context["current_q"] == "트럼"
+    assert "\x00" not in response.content.decode()
+
+
+def test_a_query_that_is_not_utf8_is_named_as_such(client, board):
+    response = client.get("/?q=%C0%AF")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "검색어를 읽을 수 없습니다. 주소에 UTF-8이 아닌 글자가 들어 있습니다." in page
+    assert "\ufffd" not in response.context["current_q"]

@@ -22,6 +22,12 @@ def test_the_demo_article_shows_title_meta_body_and_source(client, demo_board):
     assert 'href="https://news.kbs.co.kr/" rel="noopener nofollow">KBS 원문 보기</a>' in html
 
 
+def test_a_source_without_a_name_reads_plainly(client, make_post):
+    post = make_post(source_url="https://news.example/1")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert '출처: <a href="https://news.example/1" rel="noopener nofollow">원문 보기</a>' in html
+
+
 def test_previous_and_next_follow_the_board_order(client, make_post):
     a, b, c = make_post(), make_post(), make_post()
     response = client.get(b.get_absolute_url())

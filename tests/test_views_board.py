@@ -274,3 +274,29 @@ def test_an_empty_result_says_so_without_page_numbers(client, make_post):
     make_post(title="날씨")
     body = client.get("/", {"q": "없는말", "page": "2"}).content.decode()
     assert "‘없는말’에 맞는 글이 없습니다." in body and "마지막 페이지" not in body
+
+
+def test_a_dated_list_says_its_period_in_the_heading_and_the_title(client, make_post):
+    for day in (4, 5, 6):
+        make_post(title=f"2월 {day}일 소식", published_at=seoul(2025, 2, day, 12, 0))
+    html = client.get("/", {"date_from": "2025-02-05", "date_to": "2025-02-06"}).content.decode()
+    assert '게시판 <span class="period">2025.02.05 ~ 2025.02.06</span>' in html
+    assert "<title>2025.02.05 ~ 2025.02.06 - 뉴스보드</title>" in html
+    html = client.get("/", {"date_from": "2025-02-05", "date_to": "2025-02-05"}).content.decode()
+    assert '<span class="period">2025.02.05</span>' in html
+    html = client.get("/", {"q": "소식", "date_from": "2025-02-05"}).content.decode()
+    assert "<title>‘소식’ 검색 결과 - 2025.02.05부터 - 뉴스보드</title>" in html
+
+
+def test_a_list_unfurls_as_a_card_with_its_own_address(client, make_post):
+    for _ in range(25):
+        make_post(title="소식")
+    html = client.get("/", {"q": "소식", "page": "2", "utm_source": "kakao"}).content.decode()
+    assert "<title>‘소식’ 검색 결과 - 2쪽 - 뉴스보드</title>" in html
+    assert '<meta property="og:title" content="‘소식’ 검색 결과">' in html
+    assert '<meta property="og:description" content="뉴스보드에서 찾은 글 25건">' in html
+    assert (
+        '<meta property="og:url" content="http://testserver/?q=%EC%86%8C%EC%8B%9D&amp;page=2">'
+        in html
+    )
+    assert '<meta property="og:image" content="http://testserver/static/og-default.png' in html
