@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The demo always runs on its own SQLite file, even in a shell that exported
+# a deploy's settings: it must never load demo posts into a real database.
+DEMO := env -u DATABASE_URL -u DATABASE_REPLICA_URL -u REDIS_URL -u ALLOWED_HOSTS $(PY)
+
 run: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEMO) manage.py migrate --noinput
+	$(DEMO) manage.py load_demo
+	$(DEMO) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

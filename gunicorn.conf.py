@@ -1,8 +1,8 @@
 """gunicorn settings for newsboard: `gunicorn newsboard.wsgi` reads this file.
 
 The values below read from GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_TIMEOUT,
-GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_MAX_REQUESTS and FORWARDED_ALLOW_IPS; any
-value can also be given on the command line.
+GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_MAX_REQUESTS, GUNICORN_CONTROL_SOCKET and
+FORWARDED_ALLOW_IPS; any value can also be given on the command line.
 """
 
 import multiprocessing
@@ -17,10 +17,19 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
 max_requests_jitter = max_requests // 10
-# One line per request on stdout, with its duration in microseconds (%(D)s).
+# One line per request on stdout: when, the peer and the client a proxy
+# forwarded for (X-Forwarded-For, "-" without one), the request, its status,
+# size and duration in microseconds (%(D)s), and the user agent.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+access_log_format = '%(t)s %(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket (gunicornc) is one path per user by default,
+# so two servers, or a server and the test suite, would take it from each
+# other; nothing here uses it. GUNICORN_CONTROL_SOCKET=<path> turns it on.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 # `kill -HUP <master>` reloads the code gracefully: new workers start before old ones stop.
 preload_app = False

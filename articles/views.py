@@ -357,7 +357,7 @@ def count_view(request, number: int):
         Post.objects.published().filter(number=number).update(view_count=F("view_count") + 1)
         response.set_cookie(
             cookie, "1", max_age=SEEN_FOR, path=reverse("articles:detail", args=[number]),
-            httponly=True, samesite="Lax",
+            httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
         )  # fmt: skip
     return response
 

@@ -174,10 +174,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
     # CONN_HEALTH_CHECKS (on), checked before each use, so the app heals by
     # itself after a PostgreSQL restart.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    pool_min, pool_max = envint("DB_POOL_MIN", 1), envint("DB_POOL_MAX", 4)
+    if not 0 <= pool_min <= pool_max or pool_max < 1:
+        raise ImproperlyConfigured(
+            f"DB_POOL_MIN ({pool_min}) and DB_POOL_MAX ({pool_max}) must satisfy"
+            " 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1."
+        )
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": envint("DB_POOL_MIN", 1),
-        "max_size": envint("DB_POOL_MAX", 4),
-        "timeout": 5,
+        "min_size": pool_min,
+        "max_size": pool_max,
+        # How long a request waits for a connection, and so how long a reader
+        # waits for the 503 page (and /healthz for its 503) while PostgreSQL
+        # is down.
+        "timeout": envfloat("DB_POOL_TIMEOUT", 2),
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -264,7 +273,13 @@ ADMIN_URL = (os.environ.get("ADMIN_URL", "").strip().strip("/") or "admin") + "/
 # Redis when REDIS_URL is set (shared by every app server); otherwise memory in
 # each process. A Redis outage must not take the site down: errors are ignored
 # and the page is simply rendered again.
-if redis_url := os.environ.get("REDIS_URL"):
+if redis_url := os.environ.get("REDIS_URL", "").strip():
+    # redis-py refuses anything else, but only at the first cache call: a
+    # typo would pass every check and then fail every page.
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {redis_url!r}."
+        )
     CACHES = {
         "default": {
             "BACKEND": "newsboard.cache.ResilientRedisCache",

@@ -21,8 +21,8 @@ def _check_static_files() -> None:
 
 
 try:
+    _check_static_files()  # first: whitenoise would warn about the directory in English
     application = get_wsgi_application()
-    _check_static_files()
 except ImproperlyConfigured as exc:  # a clear line for the operator, not a traceback
     sys.stderr.write(f"newsboard cannot start: {exc}\n")
     # 3 is gunicorn's "worker failed to boot": its master then stops too,

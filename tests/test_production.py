@@ -52,6 +52,9 @@ def test_production_refuses_to_start_without_its_settings(missing):
         ("SEARCH_TIMEOUT", "inf", "SEARCH_TIMEOUT must be a number of seconds above 0"),
         ("BOARD_REVISION_MAX_AGE", "-1", "BOARD_REVISION_MAX_AGE must be a number of seconds"),
         ("DATABASE_URL", "postgres://db.example.com:port/x", "DATABASE_URL cannot be read"),
+        ("REDIS_URL", "cache.internal:6379/0", "REDIS_URL must start with redis://"),
+        ("DB_POOL_MAX", "0", "DB_POOL_MIN (1) and DB_POOL_MAX (0) must satisfy"),
+        ("DB_POOL_TIMEOUT", "0", "DB_POOL_TIMEOUT must be a number of seconds above 0"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(name, value, message):
@@ -75,7 +78,7 @@ def test_settings_read_as_an_operator_would_write_them():
 def test_gunicorn_refuses_to_start_without_collected_static_files(tmp_path):
     # Every page, the error page too, would fail on the missing manifest; and
     # a worker that cannot boot must stop gunicorn, not be booted again forever.
-    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path), "GUNICORN_BIND": "127.0.0.1:0"}
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static"), "GUNICORN_BIND": "127.0.0.1:0"}
     clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL")}
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "newsboard.wsgi"], cwd=ROOT, env={**clean, **env},
@@ -84,6 +87,7 @@ def test_gunicorn_refuses_to_start_without_collected_static_files(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "Worker failed to boot" in output, output[-2000:]
     assert "newsboard cannot start: static files are not collected" in output
+    assert "Warning" not in output  # the one line, not whitenoise's English before it
 
 
 @pytest.fixture
@@ -361,8 +365,15 @@ def test_gunicorn_serves_the_board_and_logs_each_request_with_its_duration(tmp_p
             server.terminate()
             server.wait(timeout=20)
     lines = log.read_text().splitlines()
-    assert any(re.search(r'"GET / HTTP/1\.1" 200 \d+ \d+us', line) for line in lines), lines[-5:]
+    assert any(
+        re.match(
+            r'\[\d\d/\w+/\d{4}:[\d:]+ [+-]\d{4}\] 127\.0\.0\.1 - "GET / HTTP/1\.1" 200 \d+ \d+us',
+            line,
+        )
+        for line in lines
+    ), lines[-5:]
     assert "Booting worker" in log.read_text()
+    assert "Control socket listening" not in log.read_text()  # not taken from another server
 
 
 def test_a_database_server_that_never_answers_fails_the_connection_in_time():
@@ -416,3 +427,19 @@ def test_reads_go_to_the_primary_while_the_replica_cannot_be_reached(tmp_path):
     result = manage("shell", "-v", "0", "-c", code, env=env)
     assert result.stdout.strip().splitlines()[-1] == "200 True", result.stderr[-2000:]
     assert "replica unreachable, reading from the primary" in result.stdout + result.stderr
+
+
+def test_make_run_keeps_the_demo_off_a_deploys_database():
+    # A shell that exported a deploy's settings must not migrate that database,
+    # load demo posts into it (their numbers would stay taken) or cache there.
+    env = {**os.environ, "DATABASE_URL": "postgres://prod.example.com/newsboard",
+           "REDIS_URL": "redis://prod.example.com:6379/0", "ALLOWED_HOSTS": "news.example.com"}  # fmt: skip
+    result = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    commands = [line for line in result.stdout.splitlines() if "manage.py" in line]
+    assert len(commands) == 3, result.stdout
+    for command in commands:
+        assert (
+            "env -u DATABASE_URL -u DATABASE_REPLICA_URL -u REDIS_URL -u ALLOWED_HOSTS" in command
+        )

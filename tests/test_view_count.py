@@ -38,6 +38,14 @@ def test_a_beacon_counts_once_per_browser_per_day(make_post):
     assert views_of(post) == 2
 
 
+def test_the_beacons_cookie_is_as_secure_as_the_session_cookie(make_post, settings):
+    settings.SESSION_COOKIE_SECURE = True  # production: SECURE_COOKIES on
+    post = make_post()
+    response = Client(HTTP_USER_AGENT=BROWSER).get(f"/posts/{post.number}/view.gif")
+    cookie = response.cookies[f"nb_seen_{post.number}"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
 @pytest.mark.parametrize(
     "agent",
     [
