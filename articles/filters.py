@@ -82,24 +82,20 @@ def seoul_midnight(day: dt.date) -> dt.datetime:
 
 
 class PostFilter(django_filters.FilterSet):
-    # Applied in this order: the dates before the search, which counts the
-    # matches it knows of (search.Search.known_matches) within them.
+    # Declared for their form fields; filter_queryset() applies them.
     date_from = django_filters.DateFilter(
         label="시작 날짜",
-        method="filter_date_from",
         input_formats=DATE_FORMATS,
         error_messages=DATE_ERRORS,
     )
     date_to = django_filters.DateFilter(
         label="끝 날짜",
-        method="filter_date_to",
         input_formats=DATE_FORMATS,
         error_messages=DATE_ERRORS,
     )
 
     q = django_filters.CharFilter(
         label="검색어",
-        method="filter_search",
         error_messages={
             "null_characters_not_allowed": "검색어에 쓸 수 없는 문자(NUL)가 들어 있습니다.",
         },
@@ -107,7 +103,6 @@ class PostFilter(django_filters.FilterSet):
     field = django_filters.ChoiceFilter(
         label="검색 범위",
         choices=list(search.FIELDS.items()),
-        method="filter_nothing",  # read by filter_search
         empty_label=None,
         error_messages={"invalid_choice": "알 수 없는 검색 범위여서 제목+내용에서 찾았습니다."},
     )
@@ -117,17 +112,27 @@ class PostFilter(django_filters.FilterSet):
         fields = []
         form = BoardForm
 
-    def filter_nothing(self, queryset, name, value):
-        return queryset
-
     known_matches = None  # see search.Search.known_matches
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.notes: list[str] = []  # what filtering found worth telling the reader
 
-    def filter_search(self, queryset, name, value):
-        field = self.form.cleaned_data.get("field") or search.DEFAULT_FIELD
+    def filter_queryset(self, queryset):
+        # The dates first: the search counts the matches it knows of within them.
+        data = self.form.cleaned_data
+        start, end = data.get("date_from"), data.get("date_to")
+        if start or end:
+            queryset = self._dated(
+                queryset,
+                start=start and seoul_midnight(start),
+                end=end and seoul_midnight(end + dt.timedelta(days=1)),
+            )
+        if data.get("q"):
+            queryset = self._search(queryset, data["q"], data.get("field") or search.DEFAULT_FIELD)
+        return queryset
+
+    def _search(self, queryset, value, field):
         if len(search.query_terms(value, limit=None)) > search.MAX_TERMS:
             self.notes.append(
                 f"검색어는 {search.MAX_TERMS}개까지 쓸 수 있어 앞의 {search.MAX_TERMS}개로 찾았습니다."
@@ -137,12 +142,6 @@ class PostFilter(django_filters.FilterSet):
         if result.unsearchable:
             self.notes.append("검색어에 글자나 숫자를 한 자 이상 넣어 주세요.")
         return result.queryset
-
-    def filter_date_from(self, queryset, name, value):
-        return self._dated(queryset, start=seoul_midnight(value))
-
-    def filter_date_to(self, queryset, name, value):
-        return self._dated(queryset, end=seoul_midnight(value + dt.timedelta(days=1)))
 
     def _dated(self, queryset, *, start=None, end=None):
         """Posts dated in [start, end), bounded by number as well.

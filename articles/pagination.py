@@ -299,6 +299,7 @@ def paginate(
     unfiltered: bool,
     known_matches=None,
     raw_start: str | None = None,
+    state: "BoardState | None" = None,
 ) -> BoardPage:
     """The requested page of `rows` (ordered by number, newest first).
 
@@ -312,7 +313,7 @@ def paginate(
     size = settings.BOARD_PAGE_SIZE
     limit = settings.BOARD_COUNT_LIMIT
     if unfiltered:
-        state = board_state(rows)
+        state = state or board_state(rows)
         total, capped = state.count, False
     elif known_matches is not None:
         # Unordered: counting known matches is a lookup by id, never a walk.
@@ -392,7 +393,7 @@ def _rows_of_page(rows, number: int, first_page: int, walked: int | None) -> lis
     return list(rows[skip : skip + size])
 
 
-def page_of(post, rows, *, unfiltered: bool, within: int | None = None) -> int | None:
+def page_of(post, rows, *, unfiltered: bool, within: int | None = None, state=None) -> int | None:
     """The page of `rows` that holds (or would hold) `post`.
 
     A filtered list is counted up to `within` rows newer than the post (ten
@@ -400,7 +401,7 @@ def page_of(post, rows, *, unfiltered: bool, within: int | None = None) -> int |
     counting on would cost more than the list under an article is worth.
     """
     if unfiltered:
-        return board_state(rows).page_of(post.number)
+        return (state or board_state(rows)).page_of(post.number)
     within = within or settings.BOARD_COUNT_LIMIT * 10
     position = rows.filter(number__gt=post.number)[: within + 1].count()
     return None if position > within else position // settings.BOARD_PAGE_SIZE + 1

@@ -8,15 +8,13 @@ search index needs happen in exactly one place.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from . import search
 from .models import ArticleBody, Author, BoardRevision, Post
 from .text import clean_line, clean_text, html_to_text, sanitize_html
-
-_NUMBER_RETRIES = 10
 
 
 def author_get_or_create(*, name: str) -> Author:
@@ -80,8 +78,8 @@ def post_create(
 ) -> Post:
     """Create a post with its body. Without `number` it takes the next free one.
 
-    Two posts created at the same moment race for the same number; the unique
-    constraint makes the loser fail, and it retries with the next number.
+    Writers take numbers one at a time (lock_numbers, or SQLite's IMMEDIATE
+    transactions), so two posts created at once never race for a number.
     """
     if isinstance(author, str):
         author = author_get_or_create(name=author)
@@ -97,19 +95,11 @@ def post_create(
         }
     )
     body = _body_fields(html=body_html, credits=credits, reporter=reporter)
-    for attempt in range(_NUMBER_RETRIES):
-        try:
-            with transaction.atomic():
-                lock_numbers("default")
-                post = Post.objects.create(
-                    number=next_number() if number is None else number, **fields
-                )
-                ArticleBody.objects.create(post=post, **body)
-                return post
-        except IntegrityError:
-            if number is not None or attempt == _NUMBER_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    with transaction.atomic():
+        lock_numbers("default")  # numbers are taken one writer at a time
+        post = Post.objects.create(number=next_number() if number is None else number, **fields)
+        ArticleBody.objects.create(post=post, **body)
+    return post
 
 
 def post_update(

@@ -47,6 +47,7 @@ def _paginate(filterset, rows, raw_page, raw_start=None):
         unfiltered=not filterset.is_active,
         known_matches=filterset.known_matches,
         raw_start=raw_start,
+        state=None if filterset.is_active else filterset.board,
     )
 
 
@@ -267,7 +268,13 @@ def post_detail(request, number: int):
                 page_number = (
                     1
                     if pinned
-                    else page_of(post, rows, unfiltered=not filterset.is_active, within=within)
+                    else page_of(
+                        post,
+                        rows,
+                        unfiltered=not filterset.is_active,
+                        within=within,
+                        state=None if filterset.is_active else filterset.board,
+                    )
                 )
                 page = _paginate(filterset, rows, str(page_number or 1))
                 if page_number is None:
