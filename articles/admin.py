@@ -10,11 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.views.decorators.cache import never_cache
 
 from . import importing, search, services
 from .models import MAX_NUMBER, ArticleBody, Author, Post
@@ -165,12 +162,10 @@ class StateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = queryset.filter(status=Post.Status.PUBLISHED)
         if self.value() == "public":
-            return published.filter(published_at__lte=now)
+            return queryset.published()
         if self.value() == "scheduled":
-            return published.filter(published_at__gt=now)
+            return queryset.scheduled()
         if self.value() in (Post.Status.HIDDEN, Post.Status.DRAFT):
             return queryset.filter(status=self.value())
         return queryset
@@ -213,7 +208,7 @@ class PostAdmin(admin.ModelAdmin):
 
     def view_on_site(self, post):
         """ "사이트에서 보기": the article, or its preview while readers cannot see it."""
-        if post.status == Post.Status.PUBLISHED and not post.is_scheduled:
+        if post.is_public:
             return post.get_absolute_url()
         return reverse("admin:articles_post_preview", args=[post.pk])
 
@@ -240,19 +235,19 @@ class PostAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    @method_decorator(never_cache)
     def preview_view(self, request, pk):
-        """Any post as readers would see it, drafts and scheduled ones included; never cached."""
+        """Any post as readers would see it, drafts and scheduled ones included.
+
+        Never cached: admin_site.admin_view() adds never_cache to every view.
+        """
         post = get_object_or_404(Post.objects.select_related("author", "body"), pk=pk)
         if not self.has_view_permission(request, post):
             raise PermissionDenied
-        response = render(
+        return render(
             request,
             "articles/preview.html",
             {"post": post, "body": getattr(post, "body", None), "opts": self.model._meta},
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
     def import_view(self, request):
         """Upload a JSONL, CSV or feed file: the same import as `manage.py import_posts`."""
@@ -294,9 +289,7 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.display(description="상태")  # not sortable: the 상태 filter narrows instead
     def status_label(self, post):
-        if post.is_scheduled:
-            return "예약"
-        return post.get_status_display()
+        return post.state_label
 
     def get_readonly_fields(self, request, obj=None):
         # A number is permanent: links to /posts/<number>/ are shared.

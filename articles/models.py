@@ -56,6 +56,10 @@ class PostQuerySet(models.QuerySet):
         """The one definition of "public": published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
+    def scheduled(self, *, now=None):
+        """Published, but dated later: public when that time comes (예약)."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
     def notices(self):
         return self.filter(is_notice=True)
 
@@ -164,7 +168,7 @@ class Post(models.Model):
             models.Index(fields=["-number"], condition=Q(is_notice=True), name="post_notices"),
             # Date filters (date_from / date_to) and scheduled publishing.
             models.Index(fields=["published_at"], name="post_published_at"),
-            # The author filter of the search form and the admin.
+            # A search by 글쓴이 (field=author): the matching authors' posts, newest first.
             models.Index(fields=["author", "-number"], name="post_author_number"),
             # Imports match rows without a number by their source URL.
             models.Index(
@@ -195,7 +199,18 @@ class Post(models.Model):
 
     @property
     def is_scheduled(self) -> bool:
+        """PostQuerySet.scheduled(), for one post."""
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    @property
+    def is_public(self) -> bool:
+        """PostQuerySet.published(), for one post: readers can see it."""
+        return self.status == self.Status.PUBLISHED and not self.is_scheduled
+
+    @property
+    def state_label(self) -> str:
+        """게시, 숨김 or 임시 저장 as stored, or 예약 while it is not due yet."""
+        return "예약" if self.is_scheduled else self.get_status_display()
 
 
 MODIFIED_AT = Greatest("updated_at", "published_at")  # Post.modified_at, in SQL
@@ -302,6 +317,15 @@ class BoardRevision(models.Model):
         return cls._read(using, max_age)[0]
 
     @classmethod
+    def fresh_reading(cls, max_age: float) -> str | None:
+        """A database whose revision this process read less than `max_age` ago."""
+        now = time.time()
+        for using, (_, when) in cls._seen.items():
+            if 0 <= now - when < max_age:
+                return using
+        return None
+
+    @classmethod
     def current_layout(cls, using="default") -> int:
         """The board's layout counter, read now."""
         return cls._read(using, 0)[1]
@@ -343,7 +367,7 @@ class BoardRevision(models.Model):
             )
         )
         if not changed:
-            cls.objects.using(using).get_or_create(
+            _, created = cls.objects.using(using).get_or_create(
                 pk=1,
                 defaults={
                     "revision": tick.value,
@@ -351,6 +375,8 @@ class BoardRevision(models.Model):
                     "highest_number": number,
                 },
             )
+            if not created:  # another first writer made the row meanwhile: bump it
+                return cls.bump(using, number=number, layout=layout)
         cls._seen.clear()
         transaction.on_commit(cls._seen.clear, using=using)
 

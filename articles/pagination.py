@@ -185,7 +185,7 @@ class BoardState:
 
 
 def _micros(moment) -> int:
-    """Microseconds since the epoch of a datetime, of SQLite's text for one (UTC),
+    """Microseconds since the epoch of a datetime, or of SQLite's text for one (UTC),
     or already a number of them."""
     if isinstance(moment, int):
         return moment
@@ -260,11 +260,7 @@ def _compute_state(using, now) -> BoardState:
 
 def next_scheduled(using, now):
     """When the next scheduled post goes public (None if none is waiting)."""
-    return (
-        Post.objects.using(using)
-        .filter(status=Post.Status.PUBLISHED, published_at__gt=now)
-        .aggregate(next=Min("published_at"))["next"]
-    )
+    return Post.objects.using(using).scheduled(now=now).aggregate(next=Min("published_at"))["next"]
 
 
 _editions: dict[str, tuple[int, object]] = {}
@@ -276,9 +272,11 @@ def board_edition(using=None, *, max_age: float = 0) -> tuple[int, object]:
     The revision is read from the database the page will be read from (a
     replica's revision matches a replica's rows), at most `max_age` seconds
     ago; the next scheduled time is looked up again only when the revision
-    changes or that time has come.
+    changes or that time has come. A fresh enough reading is used without
+    asking the router, whose first read of a request checks that the replica
+    answers: a page-cache hit then touches no database at all.
     """
-    using = using or router.db_for_read(BoardRevision)
+    using = using or BoardRevision.fresh_reading(max_age) or router.db_for_read(BoardRevision)
     revision = BoardRevision.current(using, max_age=max_age)
     now = timezone.now()
     known = _editions.get(using)

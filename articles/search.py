@@ -227,9 +227,6 @@ class _PostgresIndex:
     def match(self, terms: list[_Term], field: str) -> str:
         return _match(terms, field, self.literal, and_="&", or_="|")
 
-    def subquery(self) -> str:
-        return f"SELECT post_id FROM {TABLE} WHERE tokens @@ %s::tsquery"
-
     def probe(self, using: str, match: str) -> tuple[list[int], bool]:
         """Ids of posts whose tokens match, and whether they are all of them.
 

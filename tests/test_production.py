@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
@@ -279,6 +280,25 @@ def test_the_replica_is_asked_about_on_a_requests_first_read_only(settings, monk
     router = routers.PrimaryReplicaRouter()
     assert router.db_for_read(Post) == router.db_for_read(Post) == "replica"
     assert asked == [1]
+
+
+@pytest.mark.django_db(transaction=True)  # readings are kept only outside transactions
+def test_a_page_cache_hit_asks_no_database_not_even_the_router(
+    client, make_post, settings, monkeypatch
+):
+    # The router's first question in a request is whether the replica answers:
+    # while it cannot be reached, that costs a connect timeout.
+    from django.db import router
+
+    settings.BOARD_REVISION_MAX_AGE = 60
+    make_post()
+    assert client.get("/").status_code == 200  # rendered and cached
+    asked = []
+    real = router.db_for_read
+    monkeypatch.setattr(router, "db_for_read", lambda *a, **k: asked.append(a) or real(*a, **k))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert asked == [] and len(queries) == 0
 
 
 def test_without_a_replica_everything_uses_the_primary(db):
