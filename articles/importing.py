@@ -64,11 +64,14 @@ class Report:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, why): each skipped
     seconds: float = 0.0
     dry_run: bool = False
     strict_failed: bool = False
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)
 
     def summary(self) -> str:
         head = "점검만 했습니다 (저장하지 않음). " if self.dry_run or self.strict_failed else ""
@@ -498,16 +501,12 @@ def import_rows(
     checked: list[tuple[int, services.PreparedPost]] = []
     with parallel.mapper(workers) as map_:  # checking never touches the database
         for line_no, post in map_(_check, rows):
-            if not isinstance(post, RowError):
-                key = _key(post)
-                if key in seen:
-                    post = RowError(f"{seen[key]}번째 줄과 같은 글입니다")
-                else:
-                    seen[key] = line_no
-                    checked.append((line_no, post))
-                    continue
-            report.errors.append((line_no, str(post)))
-            report.skipped += 1
+            if isinstance(post, RowError):
+                report.errors.append((line_no, str(post)))
+            elif (first := seen.setdefault(_key(post), line_no)) != line_no:
+                report.errors.append((line_no, f"{first}번째 줄과 같은 글입니다"))
+            else:
+                checked.append((line_no, post))
     # An unnumbered row is matched by its source URL: where another row names
     # the same URL, it would overwrite that row's post, and every rerun of the
     # file would change it back and forth.
@@ -519,7 +518,6 @@ def import_rows(
         others = [n for n in lines_of.get(post.source_url, ()) if n != line_no]
         if post.number is None and others:
             report.errors.append((line_no, f"{others[0]}번째 줄과 원문 주소가 같습니다"))
-            report.skipped += 1
         else:
             good.append(post)
     report.errors.sort(key=lambda error: error[0])

@@ -140,19 +140,18 @@ def body_save(*, post: Post, html: str | None = None, credits=None, reporter=Non
 
 def posts_set_status(*, posts, status: str) -> int:
     """Publish, hide or restore many posts at once. Hidden posts keep their numbers."""
-    with transaction.atomic():
-        changed = Post.objects.filter(pk__in=posts.values("pk")).update(
-            status=status, updated_at=timezone.now()
-        )
-        BoardRevision.bump()
-    return changed
+    return _posts_update(posts, status=status)
 
 
 def posts_set_notice(*, posts, is_notice: bool) -> int:
     """Pin posts above the board as 공지, or unpin them."""
+    return _posts_update(posts, is_notice=is_notice)
+
+
+def _posts_update(posts, **values) -> int:
     with transaction.atomic():
         changed = Post.objects.filter(pk__in=posts.values("pk")).update(
-            is_notice=is_notice, updated_at=timezone.now()
+            **values, updated_at=timezone.now()
         )
         BoardRevision.bump()
     return changed
