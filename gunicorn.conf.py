@@ -5,13 +5,16 @@ GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_MAX_REQUESTS, GUNICORN_CONTROL_SOCKET and
 FORWARDED_ALLOW_IPS; any value can also be given on the command line.
 """
 
-import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, one per core plus one: the app is CPU-bound and its database
-# calls are short. Each worker keeps its own connections (psycopg's pool).
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+# calls are short. Cores this process may run on, not the host's: a container
+# limited to 2 of 16 cores starts 3 workers, not 17. Each worker keeps its
+# own connections (psycopg's pool): count workers × servers × DB_POOL_MAX
+# against PostgreSQL's max_connections.
+cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+workers = int(os.environ.get("GUNICORN_WORKERS", cores + 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5

@@ -22,6 +22,15 @@ def test_the_demo_article_shows_title_meta_body_and_source(client, demo_board):
     assert 'href="https://news.kbs.co.kr/" rel="noopener nofollow">KBS 원문 보기</a>' in html
 
 
+def test_a_post_without_a_body_says_so(client, demo_board, make_post):
+    html = client.get("/posts/46201/").content.decode()  # a board row of the demo: a title only
+    assert '<p class="article-empty">본문이 없는 글입니다.</p>' in html
+    post = make_post(source_url="https://news.example/2")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "본문이 없는 글입니다. 기사는 아래 원문에서 읽을 수 있습니다." in html
+    assert "article-empty" not in client.get("/posts/46181/").content.decode()  # the KBS article
+
+
 def test_a_source_without_a_name_reads_plainly(client, make_post):
     post = make_post(source_url="https://news.example/1")
     html = client.get(post.get_absolute_url()).content.decode()
