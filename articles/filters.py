@@ -13,12 +13,11 @@ from django.conf import settings
 from django.db.models import Max, Min
 
 from . import search
-from .models import Post
+from .models import EARLIEST_PUBLISHED, LATEST_PUBLISHED, Post
 from .pagination import board_state
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(2100, 12, 31)
+EARLIEST, LATEST = EARLIEST_PUBLISHED.date(), LATEST_PUBLISHED.date()  # what posts may carry
 DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
 # What the date boxes send, and the board's own way of writing a date.
 DATE_FORMATS = [
@@ -64,7 +63,7 @@ class BoardForm(forms.Form):
         for name in ("date_from", "date_to"):
             value = data.get(name)
             if value and not EARLIEST <= value <= LATEST:
-                self.add_error(name, "날짜는 1970-01-01부터 2100-12-31 사이로 입력해 주세요.")
+                self.add_error(name, f"날짜는 {EARLIEST}부터 {LATEST} 사이로 입력해 주세요.")
         start, end = data.get("date_from"), data.get("date_to")
         self.swapped_dates = bool(start and end and start > end)
         if self.swapped_dates:  # typed the wrong way round: the period meant is plain

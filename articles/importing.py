@@ -27,7 +27,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import parallel, services
-from .models import MAX_NUMBER, ArticleBody, Post, validate_published_at, validate_source_url
+from .models import (
+    MAX_NUMBER,
+    ArticleBody,
+    Author,
+    Post,
+    validate_published_at,
+    validate_source_url,
+)
 from .text import clean_line, html_to_text, sanitize_html
 
 SEOUL = ZoneInfo(settings.TIME_ZONE)
@@ -35,13 +42,13 @@ FIELDS = [
     "number", "title", "author", "published_at", "status", "is_notice",
     "source_name", "source_url", "reporter", "credits", "body_html",
 ]  # fmt: skip
-LIMITS = {
-    "title": 300,
-    "author": 100,
-    "source_name": 100,
-    "source_url": 500,
-    "reporter": 100,
-    "credits": 500,
+LIMITS = {  # characters, as the models allow them
+    **{
+        name: Post._meta.get_field(name).max_length
+        for name in ("title", "source_name", "source_url")
+    },
+    "author": Author._meta.get_field("name").max_length,
+    **{name: ArticleBody._meta.get_field(name).max_length for name in ("reporter", "credits")},
     "body_html": ArticleBody.MAX_HTML_LENGTH,
 }
 REQUIRED = ("title", "author", "published_at")
