@@ -22,7 +22,7 @@ from .pagination import BoardPage, page_of, paginate, with_query
 from .text import summarize
 
 
-def _board(request) -> PostFilter:
+def _board_filter(request) -> PostFilter:
     """The board's filters from the request's list context (no query yet)."""
     return PostFilter(request.GET, queryset=Post.objects.published().select_related("author"))
 
@@ -128,7 +128,7 @@ def _too_slow(filterset) -> BoardPage:
 
 @public_page
 def board(request):
-    filterset = _board(request)
+    filterset = _board_filter(request)
     try:
         with filterset.bounded():
             rows, notices = _rows(filterset)
@@ -237,48 +237,67 @@ def _neighbour_queries(page, post, newer, older) -> dict:
 FAR_IN_THE_LIST = "이 글은 목록의 앞쪽에서 멀리 있어 목록의 첫 페이지를 보여 드립니다."
 
 
+def _neighbours(filterset, rows, post, pinned: bool) -> tuple[Post | None, Post | None]:
+    """이전글 and 다음글: the posts just newer and just older than `post` in
+    the list it is read in (for a pinned notice, the other notices)."""
+    listed = filterset.queryset.notices().order_by("-number") if pinned else rows
+    newer = listed.filter(number__gt=post.number).order_by("number").first()  # 이전글
+    older = listed.filter(number__lt=post.number).first()  # 다음글
+    return newer, older
+
+
+def _page_under_article(
+    request, filterset, rows, post, pinned: bool
+) -> tuple[BoardPage, list[str]]:
+    """The page of the list shown under an article, and what the reader is told.
+
+    A filtered list keeps the page the article was opened from (`page` and
+    `from` in the query) while that page holds the post. Otherwise the page
+    that does is shown: page 1 for a pinned notice, else the post's page, or
+    page 1 and FAR_IN_THE_LIST when a filtered list has too many newer rows
+    to count. Call inside filterset.bounded(), after _rows().
+    """
+    messages = filterset.messages()
+    if filterset.is_active and not pinned and "page" in request.GET:
+        # The list it was opened from, if the post is on it (a link
+        # kept from before the list changed may no longer be).
+        claimed = _paginate(filterset, rows, request.GET["page"], request.GET.get("from"))
+        if any(row.pk == post.pk for row in claimed.rows):
+            return claimed, messages
+    if pinned:
+        number = 1
+    else:
+        # Many matches are checked row by row: count fewer before giving up.
+        within = search.VERIFY_LIMIT if filterset.known_matches is not None else None
+        number = page_of(
+            post,
+            rows,
+            unfiltered=not filterset.is_active,
+            within=within,
+            state=None if filterset.is_active else filterset.board,
+        )
+        if number is None:
+            number = 1
+            messages.append(FAR_IN_THE_LIST)
+    return _paginate(filterset, rows, str(number)), messages
+
+
 @public_page
 def post_detail(request, number: int):
     post = get_object_or_404(
         Post.objects.published().select_related("author", "body"), number=number
     )
 
-    filterset = _board(request)
+    filterset = _board_filter(request)
+    # A notice is pinned above page 1 of the board: it is read there,
+    # between the other notices.
+    pinned = post.is_notice and not filterset.is_active
     slow = False
     try:
         with filterset.bounded():
             rows, notices = _rows(filterset)
-            # A notice is pinned above page 1 of the board: it is read there,
-            # between the other notices.
-            pinned = post.is_notice and not filterset.is_active
-            listed = filterset.queryset.notices().order_by("-number") if pinned else rows
-            newer = listed.filter(number__gt=post.number).order_by("number").first()  # 이전글
-            older = listed.filter(number__lt=post.number).first()  # 다음글
-            # Many matches are checked row by row: count fewer before giving up.
-            within = search.VERIFY_LIMIT if filterset.known_matches is not None else None
-            page = None
-            if filterset.is_active and not pinned and "page" in request.GET:
-                # The list it was opened from, if the post is on it (a link
-                # kept from before the list changed may no longer be).
-                claimed = _paginate(filterset, rows, request.GET["page"], request.GET.get("from"))
-                if any(row.pk == post.pk for row in claimed.rows):
-                    page = claimed
-            messages = filterset.messages()
-            if page is None:
-                page_number = (
-                    1
-                    if pinned
-                    else page_of(
-                        post,
-                        rows,
-                        unfiltered=not filterset.is_active,
-                        within=within,
-                        state=None if filterset.is_active else filterset.board,
-                    )
-                )
-                page = _paginate(filterset, rows, str(page_number or 1))
-                if page_number is None:
-                    messages.append(FAR_IN_THE_LIST)
+            newer, older = _neighbours(filterset, rows, post, pinned)
+            page, messages = _page_under_article(request, filterset, rows, post, pinned)
     except search.TooSlow:
         # The article is what was asked for: only the list under it gives up.
         page, notices, newer, older, slow = _too_slow(filterset), [], None, None, True
