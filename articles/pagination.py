@@ -301,90 +301,158 @@ def paginate(
 ) -> BoardPage:
     """The requested page of `rows` (ordered by number, newest first).
 
+    The unfiltered board is paged through its anchors (`state`, looked up when
+    not given); a filtered list is counted up to BOARD_COUNT_LIMIT, and past
+    that its pages are OFFSETs whose total grows with what is seen.
     `known_matches`: for a search with very many matches, some of them
     (search.Search.known_matches); the total is then counted among them only
     and shown as a lower bound ("N건 이상"). `raw_start`: the `from` parameter of
     a link from an earlier page of such a list (see BoardPage.start).
     """
     number, message = parse_page(raw_page)
-    asked = number
+    links = {"base_url": base_url, "params": params}
+    if unfiltered:
+        return _anchored_page(rows, number, message, state or board_state(rows), **links)
+    total, capped = _count_matches(rows, known_matches)
+    if capped:
+        return _uncounted_page(rows, number, message, total, raw_start, **links)
+    number, num_pages, message = _within_count(number, message, total)
+    return BoardPage(
+        rows=_rows_of_page(rows, number),
+        number=number,
+        num_pages=num_pages,
+        total=total,
+        message=message,
+        **links,
+    )
+
+
+def _within_count(number: int, message: str, total: int) -> tuple[int, int, str]:
+    """(number, num_pages, message) for page `number` of `total` rows: past
+    the last page, the last page with a message."""
+    last = _pages(total)
+    if number <= last:
+        return number, last, message
+    # An empty list has its own message ("…에 맞는 글이 없습니다").
+    return last, last, f"마지막 페이지는 {last:,}쪽입니다." if total else message
+
+
+def _anchored_page(rows, number: int, message: str, state: BoardState, **links) -> BoardPage:
+    """Page `number` of the unfiltered board: the rows from its anchor down."""
+    number, num_pages, message = _within_count(number, message, state.count)
     size = settings.BOARD_PAGE_SIZE
-    limit = settings.BOARD_COUNT_LIMIT
-    if unfiltered:
-        state = state or board_state(rows)
-        total, capped = state.count, False
-    elif known_matches is not None:
-        # Unordered: counting known matches is a lookup by id, never a walk.
-        found = known_matches.order_by()[: limit + 1].count()
-        total, capped = min(found, limit), True
-    else:
-        total = rows[: limit + 1].count()
-        capped = total > limit
-        total = min(total, limit)
-    num_pages = _pages(total)
-    if number > num_pages and not capped:
-        # An empty list has its own message ("…에 맞는 글이 없습니다").
-        number, message = num_pages, f"마지막 페이지는 {num_pages:,}쪽입니다." if total else message
-    came_from = parse_start(raw_start, number) if capped else None
-    if came_from and came_from[1] + (came_from[0] - 1) * size > BoardRevision.highest(rows.db):
-        # Page p starts at least (p - 1) × 20 numbers below the highest ever
-        # given: a `from` claiming otherwise was not written by this board.
-        came_from = None
-    first_page, walked = came_from or (1, None)
-    if capped and number - first_page >= MAX_UNCOUNTED_PAGE:
-        # Pages are OFFSETs into the matches from the top or from `came_from`: bound them.
-        number = first_page + MAX_UNCOUNTED_PAGE - 1
-        message = (
-            f"검색 결과는 한 번에 {MAX_UNCOUNTED_PAGE:,}쪽 앞까지 건너뛸 수 있습니다. "
-            "다음 링크를 따라가거나 검색어나 기간을 좁혀 주세요."
-        )
-    if unfiltered:
-        page_rows = (
-            list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
-        )
-    else:
-        page_rows = _rows_of_page(rows, number, first_page, walked)
-        if capped and not page_rows and number > 1:
-            if came_from:  # the link after a full page: the matches end there
-                message = f"검색 결과는 {number - 1:,}쪽에서 끝납니다."
-            elif number > num_pages:
-                # A page number typed past the end: the matches end before it.
-                # Counting them reads no further than finding the page empty did.
-                total = rows[: (number - 1) * size].count()
-                last = max(_pages(total), 1)
-                message = f"{asked:,}쪽에는 글이 없어 마지막 {last:,}쪽을 보여 드립니다."
-                number, num_pages, capped = last, last, False
-                page_rows = _rows_of_page(rows, number, 1, None)
-        if capped:
-            # The rows shown are matches too: never claim fewer than that. (A
-            # page reached through `from` has a number nobody checked: it
-            # adds only what is seen.)
-            before = (number - 1) * size if came_from is None else 0
-            total = max(total, before + len(page_rows))
-            # Past the counted limit, offer one more page while this one is full.
-            num_pages = max(num_pages, number + (1 if len(page_rows) == size else 0))
-            if came_from is None and len(page_rows) < size and (page_rows or number == 1):
-                # Counted from the top, a page that is not full is the last:
-                # the total is exact ("총 5건", never "5건 이상" or "0건 이상").
-                total, num_pages, capped = before + len(page_rows), number, False
+    page_rows = (
+        list(rows.filter(number__lte=state.anchors[number - 1])[:size]) if state.anchors else []
+    )
     return BoardPage(
         rows=page_rows,
         number=number,
         num_pages=num_pages,
-        total=total,
-        base_url=base_url,
-        params=params,
+        total=state.count,
         message=message,
-        total_capped=capped,
-        start=(number, page_rows[0].number) if capped and page_rows else None,
-        came_from=came_from,
+        **links,
     )
 
 
-def _rows_of_page(rows, number: int, first_page: int, walked: int | None) -> list:
-    """Page `number` of filtered rows, counted from page `first_page`, whose
-    first row has the number `walked` (or from the top)."""
-    if walked is not None:
+def _count_matches(rows, known_matches) -> tuple[int, bool]:
+    """(total, capped): filtered rows counted up to BOARD_COUNT_LIMIT, and
+    whether the total is only a lower bound."""
+    limit = settings.BOARD_COUNT_LIMIT
+    if known_matches is not None:
+        # Unordered: counting known matches is a lookup by id, never a walk.
+        return min(known_matches.order_by()[: limit + 1].count(), limit), True
+    found = rows[: limit + 1].count()
+    return min(found, limit), found > limit
+
+
+def _uncounted_page(
+    rows, asked: int, message: str, counted: int, raw_start: str | None, **links
+) -> BoardPage:
+    """Page `asked` of filtered rows whose total is only known to be at least
+    `counted`: an OFFSET from the top, or from where a trusted `from` says an
+    earlier page starts. The rows seen correct the total and page count."""
+    size = settings.BOARD_PAGE_SIZE
+    came_from = _trusted_start(raw_start, asked, rows)
+    number, message = _within_reach(asked, message, came_from[0] if came_from else 1)
+    page_rows = _rows_of_page(rows, number, came_from)
+    if not page_rows and number > 1:
+        if came_from:  # the link after a full page: the matches end there
+            message = f"검색 결과는 {number - 1:,}쪽에서 끝납니다."
+        elif number > _pages(counted):
+            # A page number typed past the end: the matches end before it.
+            return _settled_page(rows, asked, number, **links)
+    full = len(page_rows) == size
+    # The rows shown are matches too: never claim fewer than that. (A page
+    # reached through `from` has a number nobody checked: it adds only what is
+    # seen.)
+    seen = (0 if came_from else (number - 1) * size) + len(page_rows)
+    if came_from is None and not full and (page_rows or number == 1):
+        # Counted from the top, a page that is not full is the last:
+        # the total is exact ("총 5건", never "5건 이상" or "0건 이상").
+        return BoardPage(
+            rows=page_rows, number=number, num_pages=number, total=seen, message=message, **links
+        )
+    return BoardPage(
+        rows=page_rows,
+        number=number,
+        # Past the counted limit, offer one more page while this one is full.
+        num_pages=max(_pages(counted), number + (1 if full else 0)),
+        total=max(counted, seen),
+        message=message,
+        total_capped=True,
+        start=(number, page_rows[0].number) if page_rows else None,
+        came_from=came_from,
+        **links,
+    )
+
+
+def _trusted_start(raw_start: str | None, page: int, rows) -> tuple[int, int] | None:
+    """The `from` parameter of a link to `page`, if this board could have written it."""
+    start = parse_start(raw_start, page)
+    if start is None:
+        return None
+    first_page, first_number = start
+    # Page p starts at least (p - 1) × 20 numbers below the highest ever
+    # given: a `from` claiming otherwise was not written by this board.
+    if first_number + (first_page - 1) * settings.BOARD_PAGE_SIZE > BoardRevision.highest(rows.db):
+        return None
+    return start
+
+
+def _within_reach(number: int, message: str, first_page: int) -> tuple[int, str]:
+    """`number`, or the farthest page an OFFSET from `first_page` may reach,
+    with a message."""
+    if number - first_page < MAX_UNCOUNTED_PAGE:
+        return number, message
+    # Pages are OFFSETs into the matches from the top or from a `from` start: bound them.
+    return first_page + MAX_UNCOUNTED_PAGE - 1, (
+        f"검색 결과는 한 번에 {MAX_UNCOUNTED_PAGE:,}쪽 앞까지 건너뛸 수 있습니다. "
+        "다음 링크를 따라가거나 검색어나 기간을 좁혀 주세요."
+    )
+
+
+def _settled_page(rows, asked: int, empty: int, **links) -> BoardPage:
+    """The last page of filtered rows that end before page `empty`, for a page
+    number typed past the end (`asked`, before any bound)."""
+    # Counting them reads no further than finding the page empty did.
+    total = rows[: (empty - 1) * settings.BOARD_PAGE_SIZE].count()
+    last = _pages(total)
+    return BoardPage(
+        rows=_rows_of_page(rows, last),
+        number=last,
+        num_pages=last,
+        total=total,
+        message=f"{asked:,}쪽에는 글이 없어 마지막 {last:,}쪽을 보여 드립니다.",
+        **links,
+    )
+
+
+def _rows_of_page(rows, number: int, start: tuple[int, int] | None = None) -> list:
+    """Page `number` of filtered rows, counted from the top or from `start`
+    (an earlier page, and the number of its first row)."""
+    first_page = 1
+    if start is not None:
+        first_page, walked = start
         rows = rows.filter(number__lte=walked)
     size = settings.BOARD_PAGE_SIZE
     skip = (number - first_page) * size
