@@ -19,16 +19,26 @@ from .pagination import board_state
 SEOUL = ZoneInfo(settings.TIME_ZONE)
 EARLIEST, LATEST = EARLIEST_PUBLISHED.date(), LATEST_PUBLISHED.date()  # what posts may carry
 DATE_ERRORS = {"invalid": "날짜를 2025-02-23 형식으로 입력해 주세요."}
-# What the date boxes send, and the board's own way of writing a date.
-DATE_FORMATS = [
-    "%Y-%m-%d",
-    "%Y.%m.%d",
-    "%Y.%m.%d.",
-    "%Y. %m. %d",
-    "%Y. %m. %d.",
-    "%Y/%m/%d",
-    "%Y%m%d",
-]
+
+
+class BoardDateField(forms.DateField):
+    """What the date boxes send (2025-02-23), the board's own way of writing a
+    date (2025.02.23), and other common Korean ways; 20250223 as 8 digits only
+    (202511 is not a date, and 2025111 could be two)."""
+
+    input_formats = [
+        "%Y-%m-%d", "%Y.%m.%d", "%Y.%m.%d.", "%Y. %m. %d", "%Y. %m. %d.",
+        "%Y/%m/%d", "%Y년 %m월 %d일", "%Y%m%d",
+    ]  # fmt: skip
+
+    def strptime(self, value, format):
+        if format == "%Y%m%d" and not (len(value) == 8 and value.isdigit()):
+            raise ValueError(value)
+        return super().strptime(value, format)
+
+
+class BoardDateFilter(django_filters.DateFilter):
+    field_class = BoardDateField
 
 
 # Control characters and noncharacters mean nothing in a search, and XML (the
@@ -43,7 +53,7 @@ class BoardForm(forms.Form):
         value = _CONTROLS.sub(" ", self.cleaned_data.get("q") or "")
         if "\ufffd" in value:  # what Django decodes bytes that are not UTF-8 to
             raise forms.ValidationError(
-                "검색어를 읽을 수 없습니다. 주소에 UTF-8이 아닌 글자가 들어 있습니다."
+                "검색어에 읽을 수 없는 글자(�)가 있습니다. 주소가 UTF-8이 아닌지 확인해 주세요."
             )
         if not value.isascii():
             # Format characters (zero-width space, BOM, soft hyphen, bidi
@@ -82,16 +92,8 @@ def seoul_midnight(day: dt.date) -> dt.datetime:
 
 class PostFilter(django_filters.FilterSet):
     # Declared for their form fields; filter_queryset() applies them.
-    date_from = django_filters.DateFilter(
-        label="시작 날짜",
-        input_formats=DATE_FORMATS,
-        error_messages=DATE_ERRORS,
-    )
-    date_to = django_filters.DateFilter(
-        label="끝 날짜",
-        input_formats=DATE_FORMATS,
-        error_messages=DATE_ERRORS,
-    )
+    date_from = BoardDateFilter(label="시작 날짜", error_messages=DATE_ERRORS)
+    date_to = BoardDateFilter(label="끝 날짜", error_messages=DATE_ERRORS)
 
     q = django_filters.CharFilter(
         label="검색어",

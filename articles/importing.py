@@ -404,15 +404,18 @@ def _key(post: services.PreparedPost):
 def _existing(batch: list[services.PreparedPost]) -> dict:
     numbers = [p.number for p in batch if p.number is not None]
     urls = [p.source_url for p in batch if p.number is None and p.source_url]
-    # By time, which post_published_at indexes (titles are in no index), then title.
-    times = [p.published_at for p in batch if p.number is None and not p.source_url]
+    # By time, which post_published_at indexes (titles are in no index), and
+    # title: a file of dates without times would otherwise fetch every post
+    # of each midnight, bodies included.
+    unlinked = [p for p in batch if p.number is None and not p.source_url]
+    times, titles = {p.published_at for p in unlinked}, {p.title for p in unlinked}
     found = {}
     posts = Post.objects.select_related("author", "body")
     for post in posts.filter(number__in=numbers):
         found[("number", post.number)] = post
     for post in posts.filter(source_url__in=urls).order_by("number"):
         found.setdefault(("source_url", post.source_url), post)
-    for post in posts.filter(published_at__in=times).order_by("number"):
+    for post in posts.filter(published_at__in=times, title__in=titles).order_by("number"):
         found.setdefault(("title", post.title, post.published_at), post)
     return found
 

@@ -317,13 +317,10 @@ class BoardRevision(models.Model):
         return cls._read(using, max_age)[0]
 
     @classmethod
-    def fresh_reading(cls, max_age: float) -> str | None:
-        """A database whose revision this process read less than `max_age` ago."""
-        now = time.time()
-        for using, (_, when) in cls._seen.items():
-            if 0 <= now - when < max_age:
-                return using
-        return None
+    def is_fresh(cls, using: str, max_age: float) -> bool:
+        """Whether this process read `using`'s revision less than `max_age` ago."""
+        seen = cls._seen.get(using)
+        return seen is not None and 0 <= time.time() - seen[1] < max_age
 
     @classmethod
     def current_layout(cls, using="default") -> int:

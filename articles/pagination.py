@@ -29,6 +29,8 @@ from django.db import router
 from django.db.models import Min
 from django.utils import timezone
 
+from newsboard import routers
+
 from .models import BoardRevision, Post
 
 BLOCK = 10
@@ -272,11 +274,15 @@ def board_edition(using=None, *, max_age: float = 0) -> tuple[int, object]:
     The revision is read from the database the page will be read from (a
     replica's revision matches a replica's rows), at most `max_age` seconds
     ago; the next scheduled time is looked up again only when the revision
-    changes or that time has come. A fresh enough reading is used without
-    asking the router, whose first read of a request checks that the replica
-    answers: a page-cache hit then touches no database at all.
+    changes or that time has come. A fresh enough reading of the database the
+    router would pick is used without asking the router, whose first read of a
+    request checks that the replica answers: a page-cache hit then touches no
+    database at all.
     """
-    using = using or BoardRevision.fresh_reading(max_age) or router.db_for_read(BoardRevision)
+    if using is None:
+        expected = routers.expected_read_db()
+        fresh = BoardRevision.is_fresh(expected, max_age)
+        using = expected if fresh else router.db_for_read(BoardRevision)
     revision = BoardRevision.current(using, max_age=max_age)
     now = timezone.now()
     known = _editions.get(using)

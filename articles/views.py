@@ -216,7 +216,8 @@ def _link_preview(request, post, body, description) -> dict:
     return {
         "canonical_url": url,
         "og_image": image,
-        # The default image is a plain panel: shown large, it is a blank banner.
+        # The default image is the site's name, not the article's picture: a
+        # small card, so that it does not stand for the article.
         "twitter_card": "summary_large_image" if own_image else "summary",
         "published_iso": published,
         "json_ld": mark_safe(json_ld),

@@ -43,6 +43,21 @@ class PrimaryReplicaRouter:
         return db == "default"
 
 
+def expected_read_db() -> str:
+    """The database db_for_read() would pick now, without asking the replica
+    whether it answers (a connect timeout while it does not): for a reading
+    already in hand, not for reading rows."""
+    if (
+        "replica" in settings.DATABASES
+        and not getattr(_request, "wrote", False)
+        and not connections["default"].in_atomic_block
+        and not getattr(_request, "replica_down", None)
+        and time.monotonic() >= _replica_down_until
+    ):
+        return "replica"
+    return "default"
+
+
 def _replica_down() -> bool:
     """Whether this request should read from the primary: the replica could not
     be reached just now, or within the last REPLICA_RETRY seconds. Connecting

@@ -56,7 +56,9 @@ def test_dates_the_wrong_way_round_are_swapped_and_said_so(client, make_post):
     assert response.context["current_date_to"] == "2025-02-10"
 
 
-@pytest.mark.parametrize("typed", ["2025.02.05", "2025. 2. 5.", "2025/02/05", "20250205"])
+@pytest.mark.parametrize(
+    "typed", ["2025.02.05", "2025. 2. 5.", "2025/02/05", "20250205", "2025년 2월 5일"]
+)
 def test_dates_as_the_board_writes_them_are_understood(client, make_post, typed):
     from .conftest import seoul
 
@@ -66,6 +68,13 @@ def test_dates_as_the_board_writes_them_are_understood(client, make_post, typed)
     assert "형식으로 입력해 주세요" not in response.content.decode()
     assert numbers(response) == [2]
     assert response.context["current_date_from"] == "2025-02-05"  # what the date box reads
+
+
+@pytest.mark.parametrize("typed", ["202525", "2025025", "02/05/2025"])
+def test_dates_that_could_be_misread_are_refused(client, board, typed):
+    response = client.get("/", {"date_from": typed})
+    assert "날짜를 2025-02-23 형식으로 입력해 주세요." in response.content.decode()
+    assert len(numbers(response)) == 20  # the filter is dropped
 
 
 def test_a_very_long_query_is_refused_politely(client, board):
@@ -143,5 +152,5 @@ def test_a_query_that_is_not_utf8_is_named_as_such(client, board):
     response = client.get("/?q=%C0%AF")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "검색어를 읽을 수 없습니다. 주소에 UTF-8이 아닌 글자가 들어 있습니다." in page
+    assert "검색어에 읽을 수 없는 글자(�)가 있습니다. 주소가 UTF-8이 아닌지 확인해 주세요." in page
     assert "\ufffd" not in response.context["current_q"]

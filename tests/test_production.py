@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -301,6 +302,31 @@ def test_a_page_cache_hit_asks_no_database_not_even_the_router(
     assert asked == [] and len(queries) == 0
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_fresh_reading_of_the_primary_does_not_key_pages_read_from_the_replica(
+    settings, monkeypatch
+):
+    # After the replica was down (reads went to the primary), its rows lag
+    # the primary's revision: a page rendered from them must not be cached
+    # under the primary's.
+    from articles import pagination
+    from articles.models import BoardRevision
+    from newsboard import routers
+
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    routers.new_request()
+    monkeypatch.setattr(routers, "_replica_down", lambda: False)
+    monkeypatch.setattr(BoardRevision, "_seen", {"default": ((10, 10), time.time())})
+    monkeypatch.setattr(pagination, "_editions", {})
+    monkeypatch.setattr(pagination, "next_scheduled", lambda using, now: None)
+    read = []
+    monkeypatch.setattr(
+        BoardRevision, "current", classmethod(lambda cls, using, **k: read.append(using) or 5)
+    )
+    assert pagination.board_edition(max_age=60) == (5, None)
+    assert read == ["replica"]
+
+
 def test_without_a_replica_everything_uses_the_primary(db):
     from articles.models import Post
     from newsboard import routers
@@ -331,7 +357,7 @@ def test_readers_get_the_korean_503_page_while_the_database_is_down(client, make
     def unreachable(*args, **kwargs):
         raise DjangoOperationalError("connection refused")
 
-    monkeypatch.setattr(views, "_board", unreachable)
+    monkeypatch.setattr(views, "_board_filter", unreachable)
     for url in ["/", post.get_absolute_url()]:
         response = client.get(url)
         assert response.status_code == 503
