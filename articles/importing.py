@@ -540,6 +540,7 @@ def import_rows(
             transaction.set_rollback(True)
     else:
         _write_all(good, report, progress, batch_size)
+        services.refresh_statistics(report.created + report.updated)
     report.seconds = time.perf_counter() - started
     return report
 

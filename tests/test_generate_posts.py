@@ -93,3 +93,34 @@ def test_generated_posts_are_searchable(db, client):
     word = sorted(t for t in search.tokens(post.title) if len(t) == 2)[0]
     response = client.get("/", {"q": word, "field": "title"})
     assert post.number in [row.number for row in response.context["page"].rows]
+
+
+def test_a_bulk_load_leaves_the_planner_knowing_the_boards_size(db, tmp_path):
+    # Until the tables are analysed, PostgreSQL plans board pages for a table
+    # of one row: a sort of every post for page 1.
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+
+    def known():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class"
+                " WHERE relname IN ('articles_post', 'articles_search')"
+            )
+            return dict(cursor.fetchall())
+
+    generate(60)
+    assert known() == {"articles_post": 60, "articles_search": 60}
+    path = tmp_path / "posts.jsonl"
+    call_command("export_posts", output=str(path))
+    Post.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_post, articles_search")
+    assert known() == {"articles_post": 0, "articles_search": 0}
+    call_command("import_posts", str(path), verbosity=0, stdout=io.StringIO())
+    assert known() == {"articles_post": 60, "articles_search": 60}
+    generate(65)  # 5 more: under a tenth of the board, not worth a new reading
+    assert known() == {"articles_post": 60, "articles_search": 60}

@@ -63,6 +63,7 @@ class Command(BaseCommand):
                     pending = []
             written += len(services.posts_bulk_write(pending))
             bar.update(len(pending))
+        services.refresh_statistics(written)
         elapsed = time.perf_counter() - started
         rate = written / elapsed if elapsed else 0
         self.stdout.write(

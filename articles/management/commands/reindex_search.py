@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Max
 from tqdm import tqdm
 
-from articles import parallel, search
+from articles import parallel, search, services
 from articles.models import BoardRevision, Post
 
 
@@ -63,6 +63,7 @@ class Command(BaseCommand):
             # a recount), and may hold numbers above the highest ever given.
             top = Post.objects.aggregate(top=Max("number"))["top"] or 0
             BoardRevision.bump(number=top)
+            services.refresh_statistics(written)  # the search plans by them
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"검색 색인: {written:,}개 글을 색인했습니다"
