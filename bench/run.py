@@ -173,7 +173,7 @@ def main():
     )
 
     def month_ours():
-        filterset = views._board(month_request)
+        filterset = views._board_filter(month_request)
         rows, _ = views._rows(filterset)
         views._paginate(filterset, rows, "1")
 
@@ -216,7 +216,7 @@ def main():
         request = RequestFactory().get("/", {"q": q, "field": field})
 
         def run():
-            filterset = views._board(request)
+            filterset = views._board_filter(request)
             with filterset.bounded():
                 rows, _ = views._rows(filterset)
                 return views._paginate(filterset, rows, "1")
@@ -245,7 +245,7 @@ def main():
         ("2020–2022 only", generator.ERA_WORD),
     ):
         # the board view's own queryset and plan (its page's rows)
-        filterset = views._board(RequestFactory().get("/", {"q": q, "field": "title_body"}))
+        filterset = views._board_filter(RequestFactory().get("/", {"q": q, "field": "title_body"}))
         with filterset.bounded():
             qs = filterset.newest_first()[:20]
             plans[f"first page of '{q}' ({label}) on title_body"] = qs.explain(analyze=True)
