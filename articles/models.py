@@ -319,8 +319,12 @@ class BoardRevision(models.Model):
     @classmethod
     def is_fresh(cls, using: str, max_age: float) -> bool:
         """Whether this process read `using`'s revision less than `max_age` ago."""
+        return cls._fresh(using, max_age, time.time()) is not None
+
+    @classmethod
+    def _fresh(cls, using, max_age: float, now: float) -> tuple[int, int] | None:
         seen = cls._seen.get(using)
-        return seen is not None and 0 <= time.time() - seen[1] < max_age
+        return seen[0] if seen is not None and 0 <= now - seen[1] < max_age else None
 
     @classmethod
     def current_layout(cls, using="default") -> int:
@@ -330,9 +334,8 @@ class BoardRevision(models.Model):
     @classmethod
     def _read(cls, using, max_age: float) -> tuple[int, int]:
         now = time.time()
-        seen = cls._seen.get(using)
-        if seen is not None and 0 <= now - seen[1] < max_age:
-            return seen[0]
+        if (reading := cls._fresh(using, max_age, now)) is not None:
+            return reading
         # Plain SQL: this runs for most requests, and skips the ORM's query building.
         with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT revision, layout FROM {cls._meta.db_table} WHERE id = 1")

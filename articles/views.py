@@ -47,8 +47,14 @@ def _paginate(filterset, rows, raw_page, raw_start=None):
         unfiltered=not filterset.is_active,
         known_matches=filterset.known_matches,
         raw_start=raw_start,
-        state=None if filterset.is_active else filterset.board,
+        state=_anchors(filterset),
     )
+
+
+def _anchors(filterset):
+    """The unfiltered board's state (its page anchors) for paging it; None for
+    a filtered list, which is counted instead."""
+    return None if filterset.is_active else filterset.board
 
 
 def _date_presets(params: dict) -> list[dict]:
@@ -113,6 +119,11 @@ def _period(start, end) -> str:
     return f"{start}부터" if start else f"{end}까지" if end else ""
 
 
+def _default_image(request) -> str:
+    """The link-card picture of pages without one of their own."""
+    return request.build_absolute_uri(static("og-default.png"))
+
+
 def _too_slow(filterset) -> BoardPage:
     """An empty list with the filters as given, for a search that ran too long."""
     page = paginate(
@@ -144,7 +155,7 @@ def board(request):
         # For a link card: this list's own address (whatever else the shared
         # one carried: the page cache serves it to all), and the site's picture.
         "page_url": request.build_absolute_uri(reverse("articles:board") + page.query(page.number)),
-        "og_image": request.build_absolute_uri(static("og-default.png")),
+        "og_image": _default_image(request),
     }
     response = render(request, "articles/board.html", context, status=status)
     return not_kept(response) if status == 503 else response
@@ -192,7 +203,7 @@ def _link_preview(request, post, body, description) -> dict:
     """Open Graph, Twitter card and JSON-LD NewsArticle for an article page."""
     url = request.build_absolute_uri(post.get_absolute_url())
     own_image = _preview_image(body)
-    image = own_image or request.build_absolute_uri(static("og-default.png"))
+    image = own_image or _default_image(request)
     published = timezone.localtime(post.published_at).isoformat()
     publisher = {"@type": "Organization", "name": settings.SITE_NAME}
     data = {
@@ -275,7 +286,7 @@ def _page_under_article(
             rows,
             unfiltered=not filterset.is_active,
             within=within,
-            state=None if filterset.is_active else filterset.board,
+            state=_anchors(filterset),
         )
         if number is None:
             number = 1

@@ -20,17 +20,19 @@ _request = Local()
 _replica_down_until = 0.0  # per process, as connections are
 
 
+def _may_read_replica() -> bool:
+    """Whether reads may go to the replica, its health aside."""
+    return (
+        "replica" in settings.DATABASES
+        and not getattr(_request, "wrote", False)
+        # inside a transaction (imports, services) reads must see its writes
+        and not connections["default"].in_atomic_block
+    )
+
+
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
-        if (
-            "replica" in settings.DATABASES
-            and not getattr(_request, "wrote", False)
-            # inside a transaction (imports, services) reads must see its writes
-            and not connections["default"].in_atomic_block
-            and not _replica_down_for_request()
-        ):
-            return "replica"
-        return "default"
+        return "replica" if _may_read_replica() and not _replica_down_for_request() else "default"
 
     def db_for_write(self, model, **hints):
         _request.wrote = True
@@ -47,15 +49,8 @@ def expected_read_db() -> str:
     """The database db_for_read() would pick now, without asking the replica
     whether it answers (a connect timeout while it does not): for a reading
     already in hand, not for reading rows."""
-    if (
-        "replica" in settings.DATABASES
-        and not getattr(_request, "wrote", False)
-        and not connections["default"].in_atomic_block
-        and not getattr(_request, "replica_down", None)
-        and time.monotonic() >= _replica_down_until
-    ):
-        return "replica"
-    return "default"
+    known_down = getattr(_request, "replica_down", None) or time.monotonic() < _replica_down_until
+    return "replica" if _may_read_replica() and not known_down else "default"
 
 
 def _replica_down() -> bool:
